@@ -1,0 +1,1 @@
+//! Config-file parsers: text in, structures with line numbers out; they never touch the image.

@@ -1,0 +1,1 @@
+//! Renderers of inspection results: human text and versioned JSON.
