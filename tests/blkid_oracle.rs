@@ -3,7 +3,7 @@
 //! Every image whose expected `ID_FS_TYPE` is a type pv2hvm probes must give the same type, UUID,
 //! label and version; every other image must not be claimed as one of those types.
 
-use pv2hvm::image::{IoStats, RawImage};
+use pv2hvm::image::{IoStats, RawImage, ReadAt, Slice};
 use pv2hvm::probe::probe;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -110,6 +110,7 @@ fn blkid_oracle() {
     let mut others = 0;
     let mut missing_expected = Vec::new();
     let mut failures = Vec::new();
+    let mut max_read = (0u64, String::new());
 
     for xz in &images {
         let file = xz.file_name().unwrap().to_string_lossy().into_owned();
@@ -124,8 +125,9 @@ fn blkid_oracle() {
             .expect("run xz");
         assert!(st.success(), "xz -dc {} failed", xz.display());
 
-        let img = RawImage::open(&out, Arc::new(IoStats::default())).unwrap();
-        let got = match probe(&img) {
+        let stats = Arc::new(IoStats::default());
+        let img = Arc::new(RawImage::open(&out, stats.clone()).unwrap());
+        let got = match probe(img.as_ref()) {
             Ok(g) => g,
             Err(e) => {
                 failures.push(format!("{name}: probe error {e}"));
@@ -133,6 +135,29 @@ fn blkid_oracle() {
                 continue;
             }
         };
+        let read = stats.bytes();
+        if read > max_read.0 {
+            max_read = (read, name.clone());
+        }
+        // Truncated copies are hostile input: the probe must answer, not fail or panic.
+        let size = img.size();
+        for len in [
+            0,
+            1,
+            511,
+            1024,
+            4096,
+            40960,
+            69632,
+            size / 2,
+            size.saturating_sub(1),
+        ] {
+            let cut = Slice::new(img.clone(), 0, len.min(size)).unwrap();
+            if let Err(e) = probe(&cut) {
+                failures.push(format!("{name}: truncated to {len} bytes, probe error {e}"));
+            }
+        }
+        drop(img);
         std::fs::remove_file(&out).ok();
 
         let Some(exp) = expected(&expected_name(&name)) else {
@@ -178,6 +203,16 @@ fn blkid_oracle() {
         "blkid oracle: {} images, {compared} compared, {matched} matched, {others} other types checked not claimed, {} without expected output",
         images.len(),
         missing_expected.len()
+    );
+    println!(
+        "most bytes read by one probe: {} ({})",
+        max_read.0, max_read.1
+    );
+    assert!(
+        max_read.0 <= 64 * 1024,
+        "a probe read {} bytes of {}",
+        max_read.0,
+        max_read.1
     );
     assert!(
         missing_expected.is_empty(),
