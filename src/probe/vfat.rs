@@ -15,6 +15,10 @@ const FAT32_MAX: u32 = 0x0FFF_FFF6;
 const DIR_ENTRY: usize = 32;
 /// blkid follows at most this many clusters of the FAT32 root directory.
 const MAX_ROOT_CLUSTERS: u32 = 99;
+/// At most this many root-directory entries are examined in all (256 KiB); the label entry is
+/// normally the first, and a hostile chain of huge clusters must not make the probe read
+/// megabytes.
+const MAX_ROOT_ENTRIES: u64 = 8192;
 
 /// Probe for a FAT boot sector at byte 0.
 pub fn probe(dev: &dyn ReadAt) -> io::Result<Option<Signature>> {
@@ -31,7 +35,8 @@ pub fn probe(dev: &dyn ReadAt) -> io::Result<Option<Signature>> {
     if le16(&bs, 0x16) != 0 {
         // FAT12/16: fixed root directory after the FATs.
         let root = (u64::from(geo.reserved) + geo.fat_size) * ss;
-        vol_label = search_label(dev, root, u64::from(le16(&bs, 0x11)))?;
+        let mut budget = MAX_ROOT_ENTRIES;
+        vol_label = search_label(dev, root, u64::from(le16(&bs, 0x11)), &mut budget)?;
         let sign = bs[0x26];
         if sign == 0x28 || sign == 0x29 {
             serial = Some(field(&bs, 0x27, 4));
@@ -47,10 +52,16 @@ pub fn probe(dev: &dyn ReadAt) -> io::Result<Option<Signature>> {
         let fat_entries = u64::from(le32(&bs, 0x24)) * ss / 4;
         let mut next = le32(&bs, 0x2c);
         let mut loops = MAX_ROOT_CLUSTERS;
+        let mut budget = MAX_ROOT_ENTRIES;
         while next >= 2 && u64::from(next) < fat_entries && loops > 0 {
             loops -= 1;
             let sect = data_start + u64::from(next - 2) * u64::from(bs[0x0d]);
-            if let Some(l) = search_label(dev, sect * ss, cluster_bytes / DIR_ENTRY as u64)? {
+            if let Some(l) = search_label(
+                dev,
+                sect * ss,
+                cluster_bytes / DIR_ENTRY as u64,
+                &mut budget,
+            )? {
                 vol_label = Some(l);
                 break;
             }
@@ -167,12 +178,19 @@ impl Geometry {
 }
 
 /// Look through `entries` directory entries at `offset` for the volume-label entry; stops at the
-/// end-of-directory marker. Reads in pieces of at most 4 KiB.
-fn search_label(dev: &dyn ReadAt, offset: u64, entries: u64) -> io::Result<Option<[u8; 11]>> {
+/// end-of-directory marker or when `budget` entries have been spent. Reads in pieces of at most
+/// 4 KiB.
+fn search_label(
+    dev: &dyn ReadAt,
+    offset: u64,
+    entries: u64,
+    budget: &mut u64,
+) -> io::Result<Option<[u8; 11]>> {
     const CHUNK: u64 = 4096 / DIR_ENTRY as u64;
     let mut i = 0u64;
-    while i < entries {
-        let n = CHUNK.min(entries - i);
+    while i < entries && *budget > 0 {
+        let n = CHUNK.min(entries - i).min(*budget);
+        *budget -= n;
         let Some(buf) = read(dev, offset + i * DIR_ENTRY as u64, (n as usize) * DIR_ENTRY)? else {
             return Ok(None);
         };
