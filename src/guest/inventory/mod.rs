@@ -1,6 +1,7 @@
 //! Guest inventory: what is installed in the guest (distribution, init system, bootloader
 //! configs, kernels), gathered through `GuestFiles` only.
 
+pub mod bootloader;
 pub mod distro;
 pub mod init;
 
