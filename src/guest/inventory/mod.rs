@@ -4,6 +4,7 @@
 pub mod bootloader;
 pub mod distro;
 pub mod init;
+pub mod kernels;
 
 use crate::guest::files::GuestFiles;
 
