@@ -143,15 +143,23 @@ pub fn has_upstart_stanzas(text: &str) -> bool {
     text.lines().any(|l| {
         let l = l.trim_start();
         let mut words = l.split_whitespace();
-        match (words.next(), words.next()) {
-            (Some("start" | "stop"), Some("on")) => true,
-            (
-                Some("exec" | "script" | "pre-start" | "post-start" | "pre-stop" | "post-stop"),
-                _,
-            ) => true,
-            (Some("respawn" | "task" | "instance" | "emits" | "console"), _) => true,
-            _ => false,
-        }
+        let (first, second) = (words.next(), words.next());
+        matches!(
+            first,
+            Some(
+                "exec"
+                    | "script"
+                    | "pre-start"
+                    | "post-start"
+                    | "pre-stop"
+                    | "post-stop"
+                    | "respawn"
+                    | "task"
+                    | "instance"
+                    | "emits"
+                    | "console"
+            )
+        ) || (matches!(first, Some("start" | "stop")) && second == Some("on"))
     })
 }
 
@@ -286,6 +294,30 @@ mod tests {
             .join(rel);
         std::fs::read_to_string(&p)
             .unwrap_or_else(|e| panic!("test corpus file {} missing: {e}", p.display()))
+    }
+
+    #[test]
+    fn every_corpus_inittab_and_upstart_job() {
+        for (rel, default, active) in [
+            ("rhel5-initscripts/inittab", "3", true),
+            ("rhel6-initscripts/inittab", "3", false),
+            ("augeas/etc_inittab", "5", true),
+        ] {
+            let (d, n) = inittab(&corpus(rel));
+            assert_eq!(d.as_deref(), Some(default), "{rel}");
+            assert_eq!(n > 0, active, "{rel}: {n}");
+        }
+        for rel in [
+            "upstart/tty1.conf",
+            "upstart/console.conf",
+            "upstart/rcS.conf",
+            "rhel6-initscripts/tty.conf",
+            "rhel6-initscripts/serial.conf",
+        ] {
+            assert!(has_upstart_stanzas(&corpus(rel)), "{rel}");
+        }
+        assert!(!has_upstart_stanzas(&corpus("rhel5-initscripts/inittab")));
+        assert!(!has_upstart_stanzas("# exec /bin/false\n\nstart\n"));
     }
 
     #[test]

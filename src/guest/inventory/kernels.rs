@@ -84,7 +84,6 @@ pub fn compare_versions(a: &str, b: &str) -> Ordering {
                     continue;
                 }
                 out.push(&s[start..i]);
-                cur = None;
             }
             cur = class.map(|d| (i, d));
         }
