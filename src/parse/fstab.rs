@@ -352,6 +352,32 @@ mod tests {
     }
 
     #[test]
+    fn random_bytes_never_panic() {
+        // Deterministic xorshift noise biased towards fstab-ish characters.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let alphabet = b" \t\n\r#\\0123457=,\"/UUIDLABELxvda1";
+        for round in 0..300 {
+            let mut bytes = Vec::new();
+            for _ in 0..(round * 3) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let b = (x >> 24) as u8;
+                bytes.push(if b.is_multiple_of(3) {
+                    b
+                } else {
+                    alphabet[b as usize % alphabet.len()]
+                });
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            let f = parse(&text);
+            for e in &f.entries {
+                let _ = e.device();
+            }
+        }
+    }
+
+    #[test]
     fn unescape_cases() {
         assert_eq!(unescape("a\\040b"), "a b");
         assert_eq!(unescape("a\\011b\\134"), "a\tb\\");

@@ -266,6 +266,24 @@ mod tests {
     }
 
     #[test]
+    fn random_sectors_never_panic() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for len in [0usize, 1, 10, 439, 440, 441, 512, 4096] {
+            for _ in 0..50 {
+                let sector: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        (x >> 32) as u8
+                    })
+                    .collect();
+                let _ = identify(&sector);
+            }
+        }
+    }
+
+    #[test]
     fn zeros_windows_unknown_short() {
         assert_eq!(identify(&mbr(&[])).kind, BootCodeKind::None);
         assert_eq!(identify(&[0u8; 440]).kind, BootCodeKind::None);
