@@ -101,8 +101,9 @@ pub fn recover(
     let mut committed: Vec<Txn> = Vec::new();
     let mut cur = Txn::new(seq);
     let mut crc = !0u32;
+    let mut bad_commit = false;
     'scan: loop {
-        if visited >= loop_cap(loglen) {
+        if visited >= loglen {
             out.notes.push(format!(
                 "the log was walked once around ({loglen} blocks) without reaching its end"
             ));
@@ -128,7 +129,7 @@ pub fn recover(
                     crc = crc32_be(crc, &block);
                 }
                 for tag in parse_tags(jsb, &block) {
-                    if visited >= loop_cap(loglen) {
+                    if visited >= loglen {
                         out.notes.push(format!(
                             "transaction {seq} describes more blocks than the log holds"
                         ));
@@ -150,6 +151,7 @@ pub fn recover(
                         "commit block of transaction {seq} has a bad crc32 checksum; \
                          it and later transactions are not replayed"
                     ));
+                    bad_commit = true;
                     break;
                 }
                 crc = !0;
@@ -158,6 +160,7 @@ pub fn recover(
                         "commit block of transaction {seq} fails its checksum; \
                          it and later transactions are not replayed"
                     ));
+                    bad_commit = true;
                     break;
                 }
                 committed.push(std::mem::replace(&mut cur, Txn::new(seq.wrapping_add(1))));
@@ -182,7 +185,7 @@ pub fn recover(
             }
         }
     }
-    if !cur.tags.is_empty() || !cur.revokes.is_empty() {
+    if !bad_commit && (!cur.tags.is_empty() || !cur.revokes.is_empty()) {
         out.notes.push(format!(
             "transaction {} has no commit block and is ignored, as the kernel does",
             cur.seq
@@ -244,11 +247,6 @@ pub fn recover(
     out.transactions = committed.len() as u32;
     out.end_seq = seq;
     Ok(out)
-}
-
-/// Blocks the scan may visit: one trip around the log.
-fn loop_cap(loglen: u64) -> u64 {
-    loglen
 }
 
 #[cfg(test)]
