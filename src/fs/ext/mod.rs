@@ -114,7 +114,7 @@ pub struct ExtOpenError {
     /// The exact reason, in words.
     pub reason: String,
     /// The on-disk superblock, when it could be parsed.
-    pub superblock: Option<Superblock>,
+    pub superblock: Option<Box<Superblock>>,
     /// What was done with the journal before the failure, when it got that far.
     pub journal_state: Option<JournalState>,
 }
@@ -124,7 +124,7 @@ impl ExtOpenError {
         ExtOpenError {
             kind,
             reason: reason.into(),
-            superblock: sb.cloned(),
+            superblock: sb.cloned().map(Box::new),
             journal_state: None,
         }
     }
@@ -263,7 +263,7 @@ impl ExtFs {
         let fail = |kind, reason: String| ExtOpenError {
             kind,
             reason,
-            superblock: Some(sb.clone()),
+            superblock: Some(Box::new(sb.clone())),
             journal_state: Some(journal.clone()),
         };
         let overlay = Overlay::new(dev.clone(), replay)
