@@ -371,3 +371,83 @@ fn clean_filesystems_open_without_replay() {
     std::io::Read::read_to_string(&mut fs.open_file("/f").unwrap(), &mut s).unwrap();
     assert_eq!(s, "x");
 }
+
+#[test]
+fn unreadable_journal_falls_back_to_on_disk_state() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let src = dir.join("src");
+    fs::create_dir_all(&src).unwrap();
+    fs::write(src.join("f"), vec![b'o'; 1024]).unwrap();
+    let img = dir.join("a.img");
+    run(Command::new("mke2fs")
+        .args(["-q", "-F", "-t", "ext3", "-b", "1024", "-d"])
+        .arg(&src)
+        .arg(&img)
+        .arg("8M"));
+    let blk = bmap(&img, "/f");
+    fs::write(dir.join("new"), vec![b'n'; 1024]).unwrap();
+    debugfs_script(
+        &img,
+        &format!("jo\njw -b {blk} {}\njc\n", dir.join("new").display()),
+        dir,
+    );
+    // Sanity: with the journal intact the new contents are seen.
+    let fs1 = ExtFs::open(device(&img)).unwrap();
+    assert_eq!(fs1.read_file("/f", 4096).unwrap(), vec![b'n'; 1024]);
+    drop(fs1);
+    // Destroy the journal superblock's magic.
+    let jsb = bmap(&img, "<8>");
+    let mut bytes = fs::read(&img).unwrap();
+    bytes[jsb as usize * 1024..jsb as usize * 1024 + 4].fill(0);
+    fs::write(&img, bytes).unwrap();
+    let fs2 = ExtFs::open(device(&img)).unwrap();
+    match fs2.journal_state() {
+        JournalState::RecoveryNeededButUnreadable(why) => assert!(why.contains("magic"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(fs2.replay().is_none());
+    assert_eq!(fs2.read_file("/f", 4096).unwrap(), vec![b'o'; 1024]);
+}
+
+#[test]
+fn refusals_keep_what_the_superblock_says() {
+    let tmp = tempfile::tempdir().unwrap();
+    let img = tmp.path().join("inline.img");
+    run(Command::new("mke2fs")
+        .args([
+            "-q",
+            "-F",
+            "-t",
+            "ext4",
+            "-O",
+            "inline_data",
+            "-L",
+            "guestroot",
+        ])
+        .arg(&img)
+        .arg("8M"));
+    let e = ExtFs::open(device(&img))
+        .err()
+        .expect("inline_data is refused");
+    assert_eq!(e.kind, pv2hvm::fs::ext::ExtOpenErrorKind::Unsupported);
+    let text = e.to_string();
+    eprintln!("{text}");
+    assert!(
+        text.contains("cannot read filesystems with inline_data"),
+        "{text}"
+    );
+    assert!(text.contains("superblock says ext4"), "{text}");
+    assert!(text.contains("guestroot"), "{text}");
+    assert_eq!(e.superblock.as_ref().unwrap().label(), "guestroot");
+
+    let jdev = tmp.path().join("journal.img");
+    run(Command::new("mke2fs")
+        .args(["-q", "-F", "-O", "journal_dev", "-b", "4096"])
+        .arg(&jdev)
+        .arg("8M"));
+    let e = ExtFs::open(device(&jdev))
+        .err()
+        .expect("a journal device is not a filesystem");
+    assert_eq!(e.kind, pv2hvm::fs::ext::ExtOpenErrorKind::JournalDevice);
+}
