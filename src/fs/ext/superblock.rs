@@ -200,6 +200,12 @@ pub struct Superblock {
     pub checksum: u32,
     /// `true` when metadata_csum is on and the stored checksum matches.
     pub checksum_ok: bool,
+    /// `s_backup_bgs`: the only two groups with backups under sparse_super2.
+    pub backup_bgs: [u32; 2],
+    /// `s_jnl_backup_type` (1 = `s_jnl_blocks` holds a copy of the journal inode's blocks).
+    pub jnl_backup_type: u8,
+    /// `s_jnl_blocks`: i_block[15], i_size_high, i_size of the journal inode.
+    pub jnl_blocks: [u32; 17],
 }
 
 fn u16le(b: &[u8], o: usize) -> u16 {
@@ -276,6 +282,9 @@ impl Superblock {
             checksum_seed: u32le(b, 0x270),
             checksum,
             checksum_ok: ro & ro_compat::METADATA_CSUM == 0 || compute_checksum(b) == checksum,
+            backup_bgs: [u32le(b, 0x24C), u32le(b, 0x250)],
+            jnl_backup_type: b[0xFD],
+            jnl_blocks: std::array::from_fn(|i| u32le(b, 0x10C + 4 * i)),
         };
         sb.validate()?;
         Ok(sb)
@@ -349,6 +358,17 @@ impl Superblock {
     /// The journal has transactions that were never checkpointed (`needs_recovery`).
     pub fn needs_recovery(&self) -> bool {
         self.feature_incompat & incompat::RECOVER != 0
+    }
+    /// The journal lives on another device (`s_journal_inum` is 0 and a journal UUID or device
+    /// number is recorded).
+    pub fn has_external_journal(&self) -> bool {
+        self.has_journal()
+            && self.journal_inum == 0
+            && (self.journal_dev != 0 || self.journal_uuid.iter().any(|&b| b != 0))
+    }
+    /// `sparse_super` is set.
+    pub fn has_sparse_super(&self) -> bool {
+        self.feature_ro_compat & ro_compat::SPARSE_SUPER != 0
     }
     /// `metadata_csum` is set.
     pub fn has_metadata_csum(&self) -> bool {
