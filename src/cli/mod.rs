@@ -1,6 +1,64 @@
-//! Command-line interface: clap definitions and dispatch to the library.
+//! Command-line interface: clap definitions and a thin dispatch to the library.
+//!
+//! Exit status: 0 success, 1 the requested guest path does not exist (or, for later audit
+//! commands, findings), 2 the image cannot be read or the arguments are wrong.
 
-/// Run the command line; returns the process exit status.
+mod files;
+mod inspect;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Exit status when the image cannot be read.
+pub const EXIT_UNREADABLE: i32 = 2;
+
+/// Audit Xen PV guest disk images offline before converting them to HVM, KVM or AWS Nitro.
+#[derive(Parser)]
+#[command(name = "pv2hvm", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show what is inside a guest image: partitions, filesystems, root, fstab, distro,
+    /// init system, bootloader configs, MBR boot code and kernels.
+    Inspect(inspect::Args),
+    /// List a directory of the guest (fstab mounts applied, symlinks followed inside the guest).
+    Ls(files::LsArgs),
+    /// Print a file of the guest to standard output.
+    Cat(files::CatArgs),
+}
+
+/// Arguments naming an image.
+#[derive(clap::Args)]
+struct ImageArg {
+    /// Disk image: raw (whole disk or a bare filesystem), block device, or qcow2.
+    image: PathBuf,
+}
+
+/// Parse the command line and run; returns the process exit status.
 pub fn main() -> i32 {
-    0
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_UNREADABLE } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Inspect(a) => inspect::run(a),
+        Command::Ls(a) => files::ls(a),
+        Command::Cat(a) => files::cat(a),
+    }
+}
+
+/// Open a guest or print the one-line error and return the exit status to use.
+fn open_guest(image: &std::path::Path) -> Result<crate::guest::Guest, i32> {
+    crate::guest::Guest::open(image).map_err(|e| {
+        eprintln!("pv2hvm: {e}");
+        EXIT_UNREADABLE
+    })
 }
