@@ -45,23 +45,73 @@ fn mbr_with_logical_partitions() {
     assert_eq!(t.partitions[3].start, 14336 * 512);
 }
 
+const PART_UUIDS: [&str; 3] = [
+    "aaaaaaaa-0000-0000-0000-000000000001",
+    "aaaaaaaa-0000-0000-0000-000000000002",
+    "aaaaaaaa-0000-0000-0000-000000000003",
+];
+const DISK_GUID: &str = "11111111-2222-3333-4444-555555555555";
+
+/// A GPT disk with 512-byte sectors, made by sfdisk.
 fn gpt_image(dir: &Path, sector: u32) -> std::path::PathBuf {
-    let img = dir.join(format!("gpt{sector}.img"));
+    if sector == 4096 {
+        return gpt4096_image(dir);
+    }
+    let img = dir.join("gpt512.img");
     sh(&format!("truncate -s 32M {}", img.display()));
-    let (a, b) = if sector == 512 {
-        (2048, 4096)
-    } else {
-        (256, 512)
-    };
     sh_in(
-        &format!("sfdisk -q --sector-size {sector} {}", img.display()),
+        &format!("sfdisk -q {}", img.display()),
         &format!(
-            "label: gpt\nlabel-id: 11111111-2222-3333-4444-555555555555\n\
-             start={a}, size={b}, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=AAAAAAAA-0000-0000-0000-000000000001, name=\"EFI System\"\n\
-             size={b}, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F, uuid=AAAAAAAA-0000-0000-0000-000000000002\n\
-             size={b}, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid=AAAAAAAA-0000-0000-0000-000000000003, name=root\n"
+            "label: gpt\nlabel-id: {DISK_GUID}\n\
+             start=2048, size=4096, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid={}, name=\"EFI System\"\n\
+             size=4096, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F, uuid={}\n\
+             size=4096, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid={}, name=root\n",
+            PART_UUIDS[0], PART_UUIDS[1], PART_UUIDS[2]
         ),
     );
+    img
+}
+
+/// The same layout with 4096-byte sectors. sfdisk 2.38 (Debian 12) has no `--sector-size`
+/// and files have no logical sector size of their own, so the `gpt` crate's writer (an
+/// implementation independent of our reader) lays it out, behind its own protective MBR.
+fn gpt4096_image(dir: &Path) -> std::path::PathBuf {
+    use gpt::partition::Partition;
+    use gpt::partition_types as types;
+    let img = dir.join("gpt4096.img");
+    sh(&format!("truncate -s 32M {}", img.display()));
+    let mut f = std::fs::OpenOptions::new().read(true).write(true).open(&img).unwrap();
+    gpt::mbr::ProtectiveMBR::with_lb_size(32 * 256 - 1)
+        .overwrite_lba0(&mut f)
+        .unwrap();
+    let mut disk = gpt::GptConfig::new()
+        .writable(true)
+        .logical_block_size(gpt::disk::LogicalBlockSize::Lb4096)
+        .create_from_device(f, Some(DISK_GUID.parse().unwrap()))
+        .unwrap();
+    let kinds = [
+        (types::EFI, "EFI System"),
+        (types::LINUX_SWAP, ""),
+        (types::LINUX_FS, "root"),
+    ];
+    let parts = kinds
+        .into_iter()
+        .enumerate()
+        .map(|(i, (t, name))| {
+            let first = 256 + 512 * i as u64;
+            let p = Partition {
+                part_type_guid: t,
+                part_guid: PART_UUIDS[i].parse().unwrap(),
+                first_lba: first,
+                last_lba: first + 511,
+                flags: 0,
+                name: name.to_string(),
+            };
+            (i as u32 + 1, p)
+        })
+        .collect();
+    disk.update_partitions(parts).unwrap();
+    disk.write().unwrap();
     img
 }
 
@@ -77,11 +127,9 @@ fn gpt_with_512_and_4096_byte_sectors() {
         assert_eq!(numbers(&t), vec![1, 2, 3]);
         assert_eq!(t.partitions[0].start, 1024 * 1024);
         assert_eq!(t.partitions[0].type_name, "EFI System");
+        assert_eq!(t.partitions[2].start, 1024 * 1024 + 2 * t.partitions[0].size);
         assert_eq!(t.partitions[0].partlabel.as_deref(), Some("EFI System"));
-        assert_eq!(
-            t.partitions[2].partuuid.as_deref(),
-            Some("aaaaaaaa-0000-0000-0000-000000000003")
-        );
+        assert_eq!(t.partitions[2].partuuid.as_deref(), Some(PART_UUIDS[2]));
         assert_eq!(t.partitions[2].partlabel.as_deref(), Some("root"));
         assert_eq!(
             t.disk_id.as_deref(),
