@@ -1,0 +1,1 @@
+stand-in for GRUB2 normal.mod (pv2hvm test corpus)
