@@ -80,7 +80,11 @@ fn gpt4096_image(dir: &Path) -> std::path::PathBuf {
     use gpt::partition_types as types;
     let img = dir.join("gpt4096.img");
     sh(&format!("truncate -s 32M {}", img.display()));
-    let mut f = std::fs::OpenOptions::new().read(true).write(true).open(&img).unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&img)
+        .unwrap();
     gpt::mbr::ProtectiveMBR::with_lb_size(32 * 256 - 1)
         .overwrite_lba0(&mut f)
         .unwrap();
@@ -127,7 +131,10 @@ fn gpt_with_512_and_4096_byte_sectors() {
         assert_eq!(numbers(&t), vec![1, 2, 3]);
         assert_eq!(t.partitions[0].start, 1024 * 1024);
         assert_eq!(t.partitions[0].type_name, "EFI System");
-        assert_eq!(t.partitions[2].start, 1024 * 1024 + 2 * t.partitions[0].size);
+        assert_eq!(
+            t.partitions[2].start,
+            1024 * 1024 + 2 * t.partitions[0].size
+        );
         assert_eq!(t.partitions[0].partlabel.as_deref(), Some("EFI System"));
         assert_eq!(t.partitions[2].partuuid.as_deref(), Some(PART_UUIDS[2]));
         assert_eq!(t.partitions[2].partlabel.as_deref(), Some("root"));

@@ -259,14 +259,25 @@ pub fn detect(files: &dyn GuestFiles) -> InitSystem {
         None => (None, 0),
     };
 
+    // A regular /sbin/init that is not systemd is what the kernel runs: an installed systemd
+    // package (Debian 9 with sysvinit-core keeps it) is then not PID 1.
+    let own_init = files
+        .symlink_metadata("/sbin/init")
+        .is_ok_and(|m| m.kind == FileKind::File);
     let kind = if let Some(k) = from_init {
         k
     } else if !jobs.is_empty() && !upstart_bins.is_empty() {
         InitKind::Upstart
+    } else if inittab_active > 0 && (own_init || systemd_bin.is_none()) {
+        if systemd_bin.is_some() {
+            ev.push(
+                "/sbin/init is a program of its own, not systemd, so systemd is installed but not PID 1"
+                    .to_string(),
+            );
+        }
+        InitKind::Sysvinit
     } else if systemd_bin.is_some() {
         InitKind::Systemd
-    } else if inittab_active > 0 {
-        InitKind::Sysvinit
     } else if !jobs.is_empty() || !upstart_bins.is_empty() {
         InitKind::Upstart
     } else if initdefault.is_some() {
@@ -318,6 +329,22 @@ mod tests {
         }
         assert!(!has_upstart_stanzas(&corpus("rhel5-initscripts/inittab")));
         assert!(!has_upstart_stanzas("# exec /bin/false\n\nstart\n"));
+    }
+
+    #[test]
+    fn sysvinit_binary_wins_over_an_installed_systemd() {
+        let t = MemFiles::new()
+            .file("/lib/systemd/systemd", "systemd")
+            .file("/sbin/init", "some init program")
+            .file(
+                "/etc/inittab",
+                "id:2:initdefault:\n1:2345:respawn:/sbin/getty 38400 hvc0\n",
+            );
+        assert_eq!(detect(&t).kind, InitKind::Sysvinit);
+        let t = MemFiles::new()
+            .file("/lib/systemd/systemd", "systemd")
+            .file("/etc/inittab", "id:2:initdefault:\n");
+        assert_eq!(detect(&t).kind, InitKind::Systemd);
     }
 
     #[test]
