@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use pv2hvm::image::{self, ReadAt};
+use pv2hvm::image;
 use pv2hvm::partition::{self, PartitionTable, TableKind};
 use std::path::Path;
 

@@ -51,7 +51,11 @@ impl Guest {
         let n = size.min(512) as usize;
         let boot_sector = image::read_vec(img.device.as_ref(), 0, n).map_err(io_err)?;
         let table = partition::read(img.device.as_ref()).map_err(io_err)?;
-        let (volumes, filesystems, mut problems) = volume::discover(&img.device, &table);
+        let volume::Discovery {
+            volumes,
+            filesystems,
+            mut problems,
+        } = volume::discover(&img.device, &table);
         let root_candidates = root::candidates(&filesystems);
         let root = root_candidates.first().copied();
         if root_candidates.len() > 1 {
@@ -87,7 +91,7 @@ impl Guest {
     }
 
     /// Read fstab from the root, resolve it, and mount what it names.
-    fn assemble(&mut self, filesystems: Vec<Option<Box<dyn crate::fs::FileSystem>>>) {
+    fn assemble(&mut self, filesystems: tree::Filesystems) {
         let Some(root) = self.root else {
             self.problems
                 .push("no volume holds a Linux root filesystem (no /etc found)".into());

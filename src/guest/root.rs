@@ -29,7 +29,7 @@ pub fn score(fs: &dyn FileSystem) -> u32 {
 }
 
 /// Volume indexes that look like roots, best first (ties keep disk order).
-pub fn candidates(filesystems: &[Option<Box<dyn FileSystem>>]) -> Vec<usize> {
+pub fn candidates(filesystems: &super::tree::Filesystems) -> Vec<usize> {
     let mut scored: Vec<(usize, u32)> = filesystems
         .iter()
         .enumerate()

@@ -18,9 +18,12 @@ pub struct Mount {
     pub volume: usize,
 }
 
+/// Opened filesystems indexed by volume (`None` where a volume holds none pv2hvm reads).
+pub type Filesystems = Vec<Option<Box<dyn FileSystem>>>;
+
 /// Filesystems by volume index plus the mounts that attach them.
 pub struct Tree {
-    filesystems: Vec<Option<Box<dyn FileSystem>>>,
+    filesystems: Filesystems,
     /// Sorted so that longer mount points come first.
     mounts: Vec<(Vec<String>, usize)>,
 }
@@ -39,13 +42,13 @@ fn join(parts: &[String]) -> String {
 
 impl Tree {
     /// A tree over `filesystems` (indexed by volume) with the given mounts.
-    pub fn new(filesystems: Vec<Option<Box<dyn FileSystem>>>, mounts: &[Mount]) -> Tree {
+    pub fn new(filesystems: Filesystems, mounts: &[Mount]) -> Tree {
         let mut m: Vec<(Vec<String>, usize)> = mounts
             .iter()
             .filter(|m| filesystems.get(m.volume).is_some_and(Option::is_some))
             .map(|m| (components(&m.mountpoint), m.volume))
             .collect();
-        m.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        m.sort_by_key(|(parts, _)| std::cmp::Reverse(parts.len()));
         Tree {
             filesystems: filesystems.into_iter().collect(),
             mounts: m,
@@ -175,7 +178,7 @@ mod tests {
     struct Mem(BTreeMap<String, (FileKind, String)>);
 
     impl Mem {
-        fn new(items: &[(&str, FileKind, &str)]) -> Box<dyn FileSystem> {
+        fn boxed(items: &[(&str, FileKind, &str)]) -> Box<dyn FileSystem> {
             let mut m = BTreeMap::new();
             m.insert("/".to_string(), (FileKind::Dir, String::new()));
             for (p, k, c) in items {
@@ -237,7 +240,7 @@ mod tests {
 
     fn tree() -> Tree {
         use FileKind::*;
-        let root = Mem::new(&[
+        let root = Mem::boxed(&[
             ("/etc", Dir, ""),
             ("/etc/fstab", File, "root fstab"),
             ("/boot", Dir, ""),
@@ -246,7 +249,7 @@ mod tests {
             ("/escape", Symlink, "../../../etc/fstab"),
             ("/abs", Symlink, "/boot/grub/menu.lst"),
         ]);
-        let boot = Mem::new(&[
+        let boot = Mem::boxed(&[
             ("/grub", Dir, ""),
             ("/grub/grub.conf", File, "title CentOS"),
             ("/grub/menu.lst", Symlink, "./grub.conf"),

@@ -1,6 +1,7 @@
 //! Volumes: each partition (or the whole partitionless image) with its signature and, for the
 //! filesystems pv2hvm reads, an opened reader.
 
+use super::tree::Filesystems;
 use crate::fs::fat::FatFs;
 use crate::fs::FileSystem;
 use crate::image::{Device, Slice};
@@ -56,11 +57,15 @@ impl Volume {
     }
 }
 
+/// The volumes of a disk, their opened filesystems (same indexes) and what went wrong.
+pub struct Discovery {
+    pub volumes: Vec<Volume>,
+    pub filesystems: Filesystems,
+    pub problems: Vec<String>,
+}
+
 /// Build the volume list for `disk` and open every readable filesystem on it.
-pub fn discover(
-    disk: &Device,
-    table: &PartitionTable,
-) -> (Vec<Volume>, Vec<Option<Box<dyn FileSystem>>>, Vec<String>) {
+pub fn discover(disk: &Device, table: &PartitionTable) -> Discovery {
     let mut volumes = Vec::new();
     let mut problems = Vec::new();
     let regions: Vec<(u32, u64, u64, Option<Partition>)> = if table.kind == TableKind::None {
@@ -103,7 +108,11 @@ pub fn discover(
             device,
         });
     }
-    (volumes, filesystems, problems)
+    Discovery {
+        volumes,
+        filesystems,
+        problems,
+    }
 }
 
 type Opened = (

@@ -93,7 +93,12 @@ fn is_qcow2(path: &Path) -> bool {
 
 /// The backing file name in a qcow2 header, if any.
 fn backing_name(path: &Path) -> Result<Option<String>, OpenError> {
-    let io_err = |e| OpenError::Io(path.to_path_buf(), e);
+    let io_err = |e: io::Error| match e.kind() {
+        io::ErrorKind::UnexpectedEof => {
+            OpenError::Qcow2(format!("the header of {} is truncated", path.display()))
+        }
+        _ => OpenError::Io(path.to_path_buf(), e),
+    };
     let file = fs::File::open(path).map_err(io_err)?;
     let mut head = [0u8; 24];
     std::os::unix::fs::FileExt::read_exact_at(&file, &mut head, 0).map_err(io_err)?;
