@@ -171,7 +171,7 @@ fn volumes(o: &mut String, r: &InspectReport) {
             num,
             human_size(v.start),
             human_size(v.size),
-            sig.map(|s| s.fs_type.as_str()).unwrap_or("-"),
+            type_column(v),
             sig.and_then(|s| s.uuid.as_deref()).unwrap_or("-"),
             sig.and_then(|s| s.label.as_deref()).unwrap_or("-"),
             state(v)
@@ -195,6 +195,15 @@ fn volumes(o: &mut String, r: &InspectReport) {
                 let _ = writeln!(o, "       note: {n}");
             }
         }
+    }
+}
+
+/// The signature's type, else the partition table's type name in parentheses.
+fn type_column(v: &Volume) -> String {
+    match (&v.signature, &v.partition) {
+        (Some(s), _) => s.fs_type.clone(),
+        (None, Some(p)) => format!("({})", p.type_name),
+        (None, None) => "-".into(),
     }
 }
 
