@@ -15,3 +15,4 @@ pub mod parse;
 pub mod partition;
 pub mod probe;
 pub mod report;
+pub mod rules;

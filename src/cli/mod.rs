@@ -3,6 +3,8 @@
 //! Exit status: 0 success, 1 the requested guest path does not exist (or, for later audit
 //! commands, findings), 2 the image cannot be read or the arguments are wrong.
 
+mod check;
+mod explain;
 mod files;
 mod inspect;
 
@@ -29,6 +31,11 @@ enum Command {
     Ls(files::LsArgs),
     /// Print a file of the guest to standard output.
     Cat(files::CatArgs),
+    /// Audit a guest for a target platform: will it boot and be reachable there, and if not,
+    /// why, where and what fixes it. Exit 0: nothing at or above --fail-on; 1: findings; 2: unreadable.
+    Check(check::Args),
+    /// Explain a rule: why it breaks the boot, when it matters, and its fix.
+    Explain(explain::Args),
 }
 
 /// Arguments naming an image.
@@ -52,6 +59,8 @@ pub fn main() -> i32 {
         Command::Inspect(a) => inspect::run(a),
         Command::Ls(a) => files::ls(a),
         Command::Cat(a) => files::cat(a),
+        Command::Check(a) => check::run(a),
+        Command::Explain(a) => explain::run(a),
     }
 }
 

@@ -114,6 +114,15 @@ impl Tree {
         Ok(done)
     }
 
+    /// The volume whose filesystem holds `path` (symlinks in its directories followed).
+    pub fn volume_of(&self, path: &str) -> Option<usize> {
+        let parts = self.resolve(path, false).ok()?;
+        self.mounts
+            .iter()
+            .find(|(mp, _)| parts.len() >= mp.len() && parts[..mp.len()] == mp[..])
+            .map(|(_, v)| *v)
+    }
+
     fn at(&self, path: &str, follow_last: bool) -> Result<(&dyn FileSystem, String), FsError> {
         let parts = self.resolve(path, follow_last)?;
         self.locate(&parts)

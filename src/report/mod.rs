@@ -1,6 +1,8 @@
 //! Renderers of results: human text and versioned JSON, from one report structure each.
 
+pub mod check;
 pub mod inspect;
+pub mod sarif;
 
 /// `1536` → `1.5 KiB`.
 pub fn human_size(n: u64) -> String {

@@ -1,0 +1,1 @@
+//! `CON`: consoles — kernel messages and login prompts where the target's console is.

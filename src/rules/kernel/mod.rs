@@ -1,0 +1,1 @@
+//! `KERN`: kernels that cannot boot the target, and initramfs images without its disk driver.

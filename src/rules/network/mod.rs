@@ -1,0 +1,1 @@
+//! `NET`: network interface naming bound to the PV MAC address, and Xen guest tools.

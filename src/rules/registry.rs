@@ -1,0 +1,45 @@
+//! The code registry: every rule, in catalog order. A code is never reused or renumbered.
+
+use super::{boot, device, Rule};
+
+/// All rules.
+pub static ALL: &[&Rule] = &[
+    &device::fstab_kernel_name::RULE,
+    &device::dangling_reference::RULE,
+    &device::duplicate_uuid::RULE,
+    &device::partitionless::RULE,
+    &device::unresolved_name::RULE,
+    &boot::no_boot_code::RULE,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_and_well_formed() {
+        let mut seen = HashSet::new();
+        for r in ALL {
+            let c = r.info.code;
+            assert!(seen.insert(c), "duplicate code {c}");
+            let prefix = match r.info.area {
+                super::super::Area::Device => "DEV",
+                super::super::Area::Console => "CON",
+                super::super::Area::Boot => "BOOT",
+                super::super::Area::Kernel => "KERN",
+                super::super::Area::Network => "NET",
+            };
+            assert!(c.starts_with(prefix) && c.len() == prefix.len() + 3, "{c}");
+            assert!(
+                !r.info.summary.ends_with('.'),
+                "{c}: summary is one line, no period"
+            );
+            assert!(r.info.explanation.len() > 200, "{c}: explanation too short");
+            assert!(
+                seen.len() == 1 || r.info.name.contains('-'),
+                "{c}: kebab-case name"
+            );
+        }
+    }
+}
