@@ -122,3 +122,4 @@ pub fn peek(path: &Path, offset: u64, len: usize) -> Vec<u8> {
     f.read_exact_at(&mut b, offset).unwrap();
     b
 }
+pub mod guest;
