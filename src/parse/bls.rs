@@ -97,11 +97,8 @@ pub fn parse(text: &str) -> BlsEntry {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         {
-            e.problems.push(problem(
-                line,
-                original,
-                format!("{key:?} is not a BLS key"),
-            ));
+            e.problems
+                .push(problem(line, original, format!("{key:?} is not a BLS key")));
             continue;
         }
         if value.is_empty() {
@@ -314,21 +311,29 @@ mod tests {
         let refs: Vec<(&str, &BlsEntry)> = parsed.iter().map(|(i, e)| (i.as_str(), e)).collect();
         let order = menu_order(&refs);
         let first = &parsed[order[0]];
-        assert_eq!(first.0, "eefd400f148b4b07aa7ff770a578a311-6.7.4-200.fc39.x86_64");
+        assert_eq!(
+            first.0,
+            "eefd400f148b4b07aa7ff770a578a311-6.7.4-200.fc39.x86_64"
+        );
         let e = &first.1;
         assert_eq!(
             e.title.as_ref().unwrap().value,
             "Fedora Linux (6.7.4-200.fc39.x86_64) 39 (Cloud Edition)"
         );
         assert_eq!(e.kernel_path(), Some("/boot/vmlinuz-6.7.4-200.fc39.x86_64"));
-        assert_eq!(e.initrd_paths(), ["/boot/initramfs-6.7.4-200.fc39.x86_64.img"]);
+        assert_eq!(
+            e.initrd_paths(),
+            ["/boot/initramfs-6.7.4-200.fc39.x86_64.img"]
+        );
         let o = &e.options[0];
         assert_eq!(o.line, 5);
         assert_eq!(&o.text[o.value_column..], o.value);
         let c = e.cmdline();
         assert_eq!(
             c.root_device(),
-            Some(DeviceRef::Uuid("764a42dd-1f6d-4edb-ab88-19124d6c1d90".into()))
+            Some(DeviceRef::Uuid(
+                "764a42dd-1f6d-4edb-ab88-19124d6c1d90".into()
+            ))
         );
         assert_eq!(c.consoles()[0].kind, ConsoleKind::XenPv);
         assert_eq!(e.grub_users.as_ref().unwrap().value, "$grub_users");
@@ -345,7 +350,10 @@ mod tests {
         );
         assert!(e.problems.is_empty(), "{:#?}", e.problems);
         assert_eq!(e.title.as_ref().unwrap().value_column, 7);
-        assert_eq!(e.initrd_paths(), ["/early.img", "/initramfs-5.0.9.img", "/extra.img"]);
+        assert_eq!(
+            e.initrd_paths(),
+            ["/early.img", "/initramfs-5.0.9.img", "/extra.img"]
+        );
         let c = e.cmdline();
         assert!(c.has_unexpanded());
         assert_eq!(c.params[0].name, "$kernelopts");

@@ -192,7 +192,10 @@ impl Cmdline {
 
     /// Every kernel parameter called `name` (`-` and `_` alike), in order.
     pub fn get_all(&self, name: &str) -> Vec<&Param> {
-        self.params.iter().filter(|p| name_eq(&p.name, name)).collect()
+        self.params
+            .iter()
+            .filter(|p| name_eq(&p.name, name))
+            .collect()
     }
 
     /// The last parameter called `name` (the one the kernel acts on for `root=`, `resume=`…).
@@ -410,7 +413,12 @@ mod tests {
     fn random_bytes_never_panic() {
         for s in crate::parse::text::noise(400, b" \t\"=,$-{}_console=hvc0root") {
             let c = Cmdline::parse(&s);
-            let _ = (c.consoles(), c.root_device(), c.resume_device(), c.pv_only_args());
+            let _ = (
+                c.consoles(),
+                c.root_device(),
+                c.resume_device(),
+                c.pv_only_args(),
+            );
             for p in &c.params {
                 assert_eq!(&s[p.offset..p.offset + p.raw.len()], p.raw);
             }

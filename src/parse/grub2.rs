@@ -51,7 +51,11 @@ impl Command {
 
     /// Argument values after the name.
     pub fn args(&self) -> Vec<&str> {
-        self.words.iter().skip(1).map(|w| w.value.as_str()).collect()
+        self.words
+            .iter()
+            .skip(1)
+            .map(|w| w.value.as_str())
+            .collect()
     }
 }
 
@@ -341,7 +345,10 @@ impl Grub2Config {
         let parts: Vec<&str> = v.split('>').collect();
         for (i, part) in parts.iter().enumerate() {
             let found = if !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) {
-                part.parse::<usize>().ok().and_then(|n| items.get(n)).copied()
+                part.parse::<usize>()
+                    .ok()
+                    .and_then(|n| items.get(n))
+                    .copied()
             } else {
                 items.iter().copied().find(|it| {
                     let h = match *it {
@@ -353,9 +360,7 @@ impl Grub2Config {
             };
             match found {
                 None => return DefaultTarget::NotFound(v.to_string()),
-                Some(MenuItem::Entry(e)) if i + 1 == parts.len() => {
-                    return DefaultTarget::Entry(e)
-                }
+                Some(MenuItem::Entry(e)) if i + 1 == parts.len() => return DefaultTarget::Entry(e),
                 Some(MenuItem::Entry(_)) => return DefaultTarget::NotFound(v.to_string()),
                 Some(MenuItem::Submenu(s)) if i + 1 == parts.len() => {
                     return DefaultTarget::Submenu(s)
@@ -443,14 +448,15 @@ impl<'a> Lexer<'a> {
     fn variable(&mut self, out: &mut String) -> bool {
         match self.b.get(self.pos + 1) {
             Some(b'{') => {
-                let end = self.s[self.pos..]
-                    .find('}')
-                    .map(|e| self.pos + e + 1)
-                    .unwrap_or_else(|| {
-                        self.s[self.pos..]
-                            .find('\n')
-                            .map_or(self.b.len(), |e| self.pos + e)
-                    });
+                // Up to the closing brace, never past the end of the line.
+                let rest = &self.s[self.pos..];
+                let end = self.pos
+                    + match (rest.find('}'), rest.find('\n')) {
+                        (Some(c), Some(n)) if c < n => c + 1,
+                        (_, Some(n)) => n,
+                        (Some(c), None) => c + 1,
+                        (None, None) => rest.len(),
+                    };
                 out.push_str(&self.s[self.pos..end]);
                 self.pos = end;
                 true
@@ -1055,7 +1061,8 @@ impl Walker<'_> {
         let first = &cmd.words[0];
         let is_assign = assignment(first).is_some();
         if !is_assign && !first.has_var && !KNOWN.contains(&name.as_str()) {
-            self.unknown.push((cmd.line, name.clone(), cmd.text.clone()));
+            self.unknown
+                .push((cmd.line, name.clone(), cmd.text.clone()));
         }
         // Assignments: `set a=b` or `a=b`.
         let assigned: Vec<&Word> = if name == "set" {
@@ -1401,9 +1408,11 @@ pub fn parse(text: &str) -> Grub2Config {
     let unknown = std::mem::take(&mut w.unknown);
     for (line, name, text) in unknown {
         if !w.cfg.functions.contains(&name) {
-            w.cfg
-                .problems
-                .push(problem(line, &text, format!("unknown GRUB command {name:?}")));
+            w.cfg.problems.push(problem(
+                line,
+                &text,
+                format!("unknown GRUB command {name:?}"),
+            ));
         }
     }
     w.cfg.problems.sort_by_key(|p| p.line);
@@ -1425,7 +1434,12 @@ mod tests {
         let text = std::fs::read_to_string(p)
             .unwrap_or_else(|e| panic!("test corpus file {} missing: {e}", p.display()));
         let cfg = parse(&text);
-        assert!(cfg.problems.is_empty(), "{}: {:#?}", p.display(), cfg.problems);
+        assert!(
+            cfg.problems.is_empty(),
+            "{}: {:#?}",
+            p.display(),
+            cfg.problems
+        );
         cfg
     }
 
@@ -1470,7 +1484,11 @@ mod tests {
             let d = cfg.default_entry();
             if cfg.menu.is_empty() {
                 // The ESP stub that chains to the real config; BLS configs.
-                assert!(cfg.uses_blscfg() || !cfg.configfile.is_empty(), "{}", f.display());
+                assert!(
+                    cfg.uses_blscfg() || !cfg.configfile.is_empty(),
+                    "{}",
+                    f.display()
+                );
                 continue;
             }
             assert!(
@@ -1479,11 +1497,12 @@ mod tests {
                 f.display()
             );
             for e in &cfg.entries {
-                if e.header.title.starts_with("Memory test") || e.header.title.contains("UEFI")
-                {
+                if e.header.title.starts_with("Memory test") || e.header.title.contains("UEFI") {
                     continue;
                 }
-                let k = e.kernel().unwrap_or_else(|| panic!("{}: {}", f.display(), e.path));
+                let k = e
+                    .kernel()
+                    .unwrap_or_else(|| panic!("{}: {}", f.display(), e.path));
                 assert!(k.cmdline.root().is_some(), "{}: {}", f.display(), e.path);
             }
         }
@@ -1520,11 +1539,16 @@ mod tests {
         );
         let cons = k.cmdline.consoles();
         assert_eq!(cons.len(), 1);
-        assert_eq!((cons[0].device.as_str(), cons[0].kind), ("hvc0", ConsoleKind::XenPv));
+        assert_eq!(
+            (cons[0].device.as_str(), cons[0].kind),
+            ("hvc0", ConsoleKind::XenPv)
+        );
         assert_eq!(k.cmdline.xencons().len(), 1);
         assert_eq!(
             k.cmdline.root_device(),
-            Some(DeviceRef::Uuid("cd36ef74-48ad-478a-ab79-643a93de686d".into()))
+            Some(DeviceRef::Uuid(
+                "cd36ef74-48ad-478a-ab79-643a93de686d".into()
+            ))
         );
         // Each argument word keeps its place in the file for edits.
         let w = k.args.iter().find(|w| w.value == "console=hvc0").unwrap();
@@ -1546,7 +1570,10 @@ mod tests {
             .commands
             .iter()
             .any(|c| c.name() == "insmod" && c.args() == ["xzio"] && c.conditional));
-        assert!(!e.commands.iter().any(|c| c.name() == "linux" && c.conditional));
+        assert!(!e
+            .commands
+            .iter()
+            .any(|c| c.name() == "linux" && c.conditional));
         let rec = &cfg.entries[2];
         assert!(rec.kernel().unwrap().cmdline.has("single"));
         // Top level.
@@ -1558,7 +1585,11 @@ mod tests {
         assert_eq!(cfg.terminal_output.len(), 1);
         assert_eq!(cfg.terminal_output[0].args, ["gfxterm"]);
         assert_eq!(cfg.terminal_output[0].line, 74);
-        let t: Vec<_> = cfg.timeouts().iter().map(|s| (s.line, s.value.as_str())).collect();
+        let t: Vec<_> = cfg
+            .timeouts()
+            .iter()
+            .map(|s| (s.line, s.value.as_str()))
+            .collect();
         assert_eq!(t, [(76, "30"), (80, "5"), (84, "5")]);
         assert!(cfg.functions.contains(&"load_video".to_string()));
         // Function bodies are kept but flagged.
@@ -1581,7 +1612,10 @@ mod tests {
         assert_eq!(cfg.resolve("1"), DefaultTarget::Submenu(0));
         assert_eq!(cfg.resolve("2"), DefaultTarget::NotFound("2".into()));
         assert_eq!(cfg.resolve("0>1"), DefaultTarget::NotFound("0>1".into()));
-        assert_eq!(cfg.resolve("${foo}"), DefaultTarget::Unresolvable("${foo}".into()));
+        assert_eq!(
+            cfg.resolve("${foo}"),
+            DefaultTarget::Unresolvable("${foo}".into())
+        );
     }
 
     #[test]
@@ -1601,7 +1635,10 @@ mod tests {
             k.cmdline.root_device(),
             Some(DeviceRef::Lvm("/dev/mapper/VolGroup-lv_root".into()))
         );
-        assert_eq!(xen.initrd_paths(), ["/initramfs-3.1.0-0.rc9.git0.0.fc16.x86_64.img"]);
+        assert_eq!(
+            xen.initrd_paths(),
+            ["/initramfs-3.1.0-0.rc9.git0.0.fc16.x86_64.img"]
+        );
         assert_eq!(xen.root[0].value, "(hd0,gpt2)");
         assert_eq!(xen.root[0].line, 72);
         assert!(!cfg.entries[0].is_xen());
@@ -1623,7 +1660,8 @@ mod tests {
 
     #[test]
     fn centos7_tree_default_and_overrides() {
-        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/trees/centos7-pv/boot/grub2/grub.cfg");
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("corpus/trees/centos7-pv/boot/grub2/grub.cfg");
         let cfg = clean(&p);
         let d = cfg.default_entry();
         assert_eq!(d.target, DefaultTarget::Saved);
@@ -1638,7 +1676,8 @@ mod tests {
 
     #[test]
     fn serial_and_terminals() {
-        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/trees/clean-hvm/boot/grub/grub.cfg");
+        let p =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/trees/clean-hvm/boot/grub/grub.cfg");
         let cfg = clean(&p);
         let s = &cfg.serial[0];
         assert_eq!((s.line, s.unit, s.speed), (58, Some(0), Some(115200)));
@@ -1653,7 +1692,8 @@ mod tests {
 
     #[test]
     fn fedora_blscfg_tree() {
-        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/trees/gpt-efi/root/boot/grub2/grub.cfg");
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("corpus/trees/gpt-efi/root/boot/grub2/grub.cfg");
         let cfg = clean(&p);
         assert_eq!(cfg.blscfg, [111]);
         assert!(cfg.uses_blscfg());
@@ -1668,7 +1708,10 @@ mod tests {
         assert_eq!(cfg.search.len(), 2);
         assert!(cfg.search.iter().all(|s| s.conditional));
         let s = &cfg.search[1];
-        assert_eq!(s.key.as_ref().unwrap().value, "764a42dd-1f6d-4edb-ab88-19124d6c1d90");
+        assert_eq!(
+            s.key.as_ref().unwrap().value,
+            "764a42dd-1f6d-4edb-ab88-19124d6c1d90"
+        );
     }
 
     #[test]
@@ -1688,7 +1731,11 @@ mod tests {
                     menuentry 'multi\nline' { linux /k 'a;b' }\n";
         let cfg = parse(text);
         assert!(cfg.problems.is_empty(), "{:#?}", cfg.problems);
-        let vals: Vec<_> = cfg.settings.iter().map(|s| (s.name.as_str(), s.value.as_str())).collect();
+        let vals: Vec<_> = cfg
+            .settings
+            .iter()
+            .map(|s| (s.name.as_str(), s.value.as_str()))
+            .collect();
         assert_eq!(vals, [("a", "x y"), ("b", "q \"r\" $v ${w}"), ("c", "d e")]);
         assert!(cfg.settings[1].word.has_var);
         assert!(!cfg.settings[0].word.has_var);
@@ -1696,7 +1743,10 @@ mod tests {
         assert_eq!(e.header.title, "T\"1");
         assert_eq!(e.header.id.as_deref(), Some("e1"));
         let k = e.kernel().unwrap();
-        assert_eq!(k.cmdline.root_device(), Some(DeviceRef::Label("my root".into())));
+        assert_eq!(
+            k.cmdline.root_device(),
+            Some(DeviceRef::Label("my root".into()))
+        );
         assert_eq!(k.cmdline.consoles()[0].device, "ttyS0");
         assert_eq!(k.args[1].line, 4);
         assert_eq!(e.initrd_paths(), ["/a", "/b"]);
@@ -1713,7 +1763,11 @@ mod tests {
     fn junk_is_problems() {
         let text = "}\nfi\nfrobnicate now\nset x='open\nmenuentry 'a' {\n  linux /k\n";
         let cfg = parse(text);
-        let got: Vec<_> = cfg.problems.iter().map(|p| (p.line, p.message.as_str())).collect();
+        let got: Vec<_> = cfg
+            .problems
+            .iter()
+            .map(|p| (p.line, p.message.as_str()))
+            .collect();
         assert_eq!(
             got,
             [
@@ -1725,7 +1779,11 @@ mod tests {
             "{got:#?}"
         );
         let cfg = parse("menuentry 'a' {\n if true; then\n linux /k\n}\nmenuentry 'b'\nlinux /x\n");
-        let msgs: Vec<_> = cfg.problems.iter().map(|p| (p.line, p.message.as_str())).collect();
+        let msgs: Vec<_> = cfg
+            .problems
+            .iter()
+            .map(|p| (p.line, p.message.as_str()))
+            .collect();
         assert_eq!(
             msgs,
             [
@@ -1762,11 +1820,31 @@ mod tests {
         for s in crate::parse::text::noise(400, b" \t\n;{}'\"\\$#=menuentry if fi linux>01") {
             let cfg = parse(&s);
             let _ = cfg.default_entry();
+            let lines: Vec<&str> = s.lines().collect();
             for e in &cfg.entries {
                 let _ = (e.kernel(), e.initrd_paths(), e.is_xen());
+                for w in e
+                    .commands
+                    .iter()
+                    .chain(&cfg.commands)
+                    .flat_map(|c| &c.words)
+                {
+                    let l = lines.get(w.line - 1).map_or(0, |l| l.len());
+                    assert!(w.column <= l, "{w:?} in {s:?}");
+                }
             }
         }
-        for s in ["${", "\"$", "'", "\\", "{{{", "}}}", "menuentry {", "if", "$"] {
+        for s in [
+            "${",
+            "\"$",
+            "'",
+            "\\",
+            "{{{",
+            "}}}",
+            "menuentry {",
+            "if",
+            "$",
+        ] {
             let _ = parse(s).default_entry();
         }
     }

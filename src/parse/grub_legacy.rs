@@ -432,7 +432,13 @@ const KNOWN: &[&str] = &[
 ];
 
 /// Menu-wide settings that have no effect inside an entry.
-const GLOBAL_ONLY: &[&str] = &["default", "fallback", "timeout", "hiddenmenu", "splashimage"];
+const GLOBAL_ONLY: &[&str] = &[
+    "default",
+    "fallback",
+    "timeout",
+    "hiddenmenu",
+    "splashimage",
+];
 
 /// Splits a command line into name and argument the way GRUB legacy does: the name ends at
 /// whitespace or `=`, then any run of whitespace and `=` is skipped.
@@ -452,7 +458,10 @@ fn directive(line: usize, original: &str) -> Directive {
         name: body[..name_end].to_string(),
         arg_text: arg_text.to_string(),
         arg_column,
-        args: arg_text.split_ascii_whitespace().map(String::from).collect(),
+        args: arg_text
+            .split_ascii_whitespace()
+            .map(String::from)
+            .collect(),
     }
 }
 
@@ -788,7 +797,12 @@ mod tests {
 
     fn clean(p: &Path) -> GrubLegacy {
         let cfg = parse(&read(p));
-        assert!(cfg.problems.is_empty(), "{}: {:#?}", p.display(), cfg.problems);
+        assert!(
+            cfg.problems.is_empty(),
+            "{}: {:#?}",
+            p.display(),
+            cfg.problems
+        );
         assert!(!cfg.entries.is_empty(), "{}", p.display());
         cfg
     }
@@ -859,24 +873,27 @@ mod tests {
         let root = e.root.as_ref().unwrap();
         assert_eq!(root.line, 15);
         let dev = root.device.as_ref().unwrap();
-        assert_eq!((dev.kind.as_str(), dev.drive, dev.partition), ("hd", Some(0), Some(0)));
+        assert_eq!(
+            (dev.kind.as_str(), dev.drive, dev.partition),
+            ("hd", Some(0), Some(0))
+        );
         let k = e.kernel.as_ref().unwrap();
         assert_eq!((k.line, k.path.as_str()), (16, "/vmlinuz-2.6.24.4-64.fc8"));
         assert_eq!(
             k.cmdline.root_device(),
             Some(DeviceRef::Lvm("/dev/vg00/lv00".into()))
         );
-        assert_eq!(
-            &k.text[k.cmdline_column..],
-            "ro root=/dev/vg00/lv00"
-        );
+        assert_eq!(&k.text[k.cmdline_column..], "ro root=/dev/vg00/lv00");
         assert_eq!(e.initrd_path(), Some("/initrd-2.6.24.4-64.fc8.img"));
         // The Xen entry: hypervisor as kernel, dom0 kernel and initrd as modules.
         let xen = &cfg.entries[2];
         assert!(xen.is_xen());
         assert_eq!(xen.kernel.as_ref().unwrap().path, "/xen.gz-2.6.21.7-3.fc8");
         let linux = xen.linux().unwrap();
-        assert_eq!((linux.line, linux.path.as_str()), (25, "/vmlinuz-2.6.21.7-3.fc8xen"));
+        assert_eq!(
+            (linux.line, linux.path.as_str()),
+            (25, "/vmlinuz-2.6.21.7-3.fc8xen")
+        );
         assert!(linux.cmdline.root().is_some());
         assert_eq!(xen.initrd_path(), Some("/initrd-2.6.21.7-3.fc8xen.img"));
         assert!(!cfg.entries[0].is_xen());
@@ -889,7 +906,10 @@ mod tests {
     fn debian_update_grub_menu_lst() {
         let cfg = clean(&configs().join("debian12-grub-legacy-update-grub.menu.lst"));
         assert_eq!(cfg.default.as_ref().unwrap().value, DefaultValue::Index(0));
-        assert_eq!(cfg.color.as_ref().unwrap().args, ["cyan/blue", "white/blue"]);
+        assert_eq!(
+            cfg.color.as_ref().unwrap().args,
+            ["cyan/blue", "white/blue"]
+        );
         let a = cfg.automagic.as_ref().unwrap();
         assert_eq!((a.begin_line, a.end_line), (48, Some(132)));
         let kopt = a.kopt().unwrap();
@@ -909,13 +929,19 @@ mod tests {
         assert_eq!(cfg.entries.len(), 2);
         let e = &cfg.entries[1];
         assert!(e.automagic);
-        assert_eq!(e.title, "Debian GNU/Linux, kernel 6.1.0-50-cloud-amd64 (single-user mode)");
+        assert_eq!(
+            e.title,
+            "Debian GNU/Linux, kernel 6.1.0-50-cloud-amd64 (single-user mode)"
+        );
         let k = e.kernel.as_ref().unwrap();
         assert_eq!(k.line, 129);
         let cons = k.cmdline.consoles();
         assert_eq!(cons.len(), 1);
         assert_eq!(cons[0].kind, ConsoleKind::XenPv);
-        assert_eq!(&k.text[k.cmdline_column + cons[0].offset..][..12], "console=hvc0");
+        assert_eq!(
+            &k.text[k.cmdline_column + cons[0].offset..][..12],
+            "console=hvc0"
+        );
     }
 
     #[test]
@@ -959,7 +985,10 @@ mod tests {
              timeout = 10\npassword --md5 $1$abc\ntitle T\n  root=(hd0)\n  kernel=(hd0,1)/boot/vmlinuz root=/dev/xvda2 console=ttyS0,115200\n  lock\n  chainloader +1\n",
         );
         assert!(c.problems.is_empty(), "{:#?}", c.problems);
-        assert_eq!(c.serial.as_ref().unwrap().args, ["--unit=0", "--speed=115200"]);
+        assert_eq!(
+            c.serial.as_ref().unwrap().args,
+            ["--unit=0", "--speed=115200"]
+        );
         assert_eq!(
             c.terminal.as_ref().unwrap().args,
             ["--timeout=5", "serial", "console"]
@@ -967,7 +996,14 @@ mod tests {
         assert_eq!(c.timeout_secs(), Some(10));
         assert_eq!(c.password.as_ref().unwrap().args[0], "--md5");
         let e = &c.entries[0];
-        assert!(e.root.as_ref().unwrap().device.as_ref().unwrap().is_whole_disk());
+        assert!(e
+            .root
+            .as_ref()
+            .unwrap()
+            .device
+            .as_ref()
+            .unwrap()
+            .is_whole_disk());
         let k = e.kernel.as_ref().unwrap();
         assert_eq!(k.device.as_ref().unwrap().partition, Some(1));
         assert_eq!(k.path, "/boot/vmlinuz");
@@ -979,12 +1015,24 @@ mod tests {
     #[test]
     fn devices() {
         let d = GrubDevice::parse("(hd1,2,a)").unwrap();
-        assert_eq!((d.drive, d.partition, d.bsd_partition), (Some(1), Some(2), Some('a')));
+        assert_eq!(
+            (d.drive, d.partition, d.bsd_partition),
+            (Some(1), Some(2), Some('a'))
+        );
         let d = GrubDevice::parse("(hd0,b)").unwrap();
         assert_eq!((d.partition, d.bsd_partition), (None, Some('b')));
         assert_eq!(GrubDevice::parse("(nd)").unwrap().drive, None);
         assert!(GrubDevice::parse("(fd0)").unwrap().is_whole_disk());
-        for bad in ["hd0", "(hd0", "(xy0)", "(hd)", "(hd0,x1)", "(hd0,1,2,3)", "()", "(hd-1)"] {
+        for bad in [
+            "hd0",
+            "(hd0",
+            "(xy0)",
+            "(hd)",
+            "(hd0,x1)",
+            "(hd0,1,2,3)",
+            "()",
+            "(hd-1)",
+        ] {
             assert!(GrubDevice::parse(bad).is_none(), "{bad}");
         }
         assert!(split_device("(hd0,0/vmlinuz").is_err());

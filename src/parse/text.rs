@@ -77,7 +77,10 @@ mod tests {
         assert_eq!(v, [(1, "a"), (2, "b"), (3, ""), (4, "c")]);
         assert_eq!(line_text("a\nb", 2), "b");
         assert_eq!(line_text("a\nb", 9), "");
-        assert_eq!(split_word("  kernel\t /vmlinuz ro"), ("kernel", "/vmlinuz ro", 10));
+        assert_eq!(
+            split_word("  kernel\t /vmlinuz ro"),
+            ("kernel", "/vmlinuz ro", 10)
+        );
         assert_eq!(split_word("hiddenmenu"), ("hiddenmenu", "", 10));
         assert_eq!(split_word(""), ("", "", 0));
     }
