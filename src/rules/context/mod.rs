@@ -1,0 +1,191 @@
+//! What rules read: the assembled guest, the target, the inventory, and each config file parsed
+//! once (lazily) with its guest path. Rules never parse and never touch the image.
+
+pub mod boot;
+pub mod parsed;
+
+pub use boot::{BootEntry, EntrySource};
+pub use parsed::Parsed;
+
+use super::finding::{Location, VolumeRef};
+use super::target::Target;
+use crate::guest::fstab::{self, Resolution, ResolvedFstab};
+use crate::guest::inventory::boot_code::{self, BootCode};
+use crate::guest::inventory::bootloader::BootConfigKind;
+use crate::guest::inventory::{self, Inventory};
+use crate::guest::volume::Volume;
+use crate::guest::Guest;
+use crate::parse::bls::{self, BlsEntry};
+use crate::parse::grub2::{self, Grub2Config};
+use crate::parse::grub_defaults::{self, GrubDefaults};
+use crate::parse::grub_legacy::{self, GrubLegacy};
+use std::cell::OnceCell;
+
+/// Everything a rule may look at.
+pub struct Context<'g> {
+    pub guest: &'g Guest,
+    pub target: Target,
+    pub inventory: Inventory,
+    pub boot_code: BootCode,
+    grub_legacy: OnceCell<Vec<Parsed<GrubLegacy>>>,
+    grub2: OnceCell<Vec<Parsed<Grub2Config>>>,
+    bls: OnceCell<Vec<Parsed<BlsEntry>>>,
+    grub_defaults: OnceCell<Vec<Parsed<GrubDefaults>>>,
+    entries: OnceCell<Vec<BootEntry>>,
+}
+
+impl<'g> Context<'g> {
+    /// Gather the facts rules read for `guest` moving to `target`.
+    pub fn new(guest: &'g Guest, target: Target) -> Self {
+        Context {
+            inventory: inventory::collect(guest.files()),
+            boot_code: boot_code::identify(&guest.boot_sector),
+            guest,
+            target,
+            grub_legacy: OnceCell::new(),
+            grub2: OnceCell::new(),
+            bls: OnceCell::new(),
+            grub_defaults: OnceCell::new(),
+            entries: OnceCell::new(),
+        }
+    }
+
+    fn configs<T>(&self, kind: BootConfigKind, parse: fn(&str) -> T) -> Vec<Parsed<T>> {
+        parsed::configs(
+            self.guest.files(),
+            &self.inventory.boot_configs,
+            kind,
+            parse,
+        )
+    }
+
+    /// Every GRUB legacy config (`menu.lst`, `grub.conf`), once per real file.
+    pub fn grub_legacy(&self) -> &[Parsed<GrubLegacy>] {
+        self.grub_legacy
+            .get_or_init(|| self.configs(BootConfigKind::GrubLegacy, grub_legacy::parse))
+    }
+
+    /// Every GRUB 2 `grub.cfg`, once per real file.
+    pub fn grub2(&self) -> &[Parsed<Grub2Config>] {
+        self.grub2
+            .get_or_init(|| self.configs(BootConfigKind::Grub2, grub2::parse))
+    }
+
+    /// Every BLS entry file.
+    pub fn bls(&self) -> &[Parsed<BlsEntry>] {
+        self.bls
+            .get_or_init(|| self.configs(BootConfigKind::Bls, bls::parse))
+    }
+
+    /// `/etc/default/grub` and `/etc/sysconfig/grub` (once when one links to the other).
+    pub fn grub_defaults(&self) -> &[Parsed<GrubDefaults>] {
+        self.grub_defaults.get_or_init(|| {
+            let mut v = self.configs(BootConfigKind::Grub2Defaults, grub_defaults::parse);
+            for p in self.configs(BootConfigKind::SysconfigGrub, grub_defaults::parse) {
+                if !v.iter().any(|q| q.path == p.path) {
+                    v.push(p);
+                }
+            }
+            v
+        })
+    }
+
+    /// Canonical path of the config that boots: the one pygrub (and a chain-loading GRUB) reads.
+    pub fn live_config(&self) -> Option<String> {
+        let c = self.inventory.pygrub_choice.as_ref()?;
+        self.guest.files().canonicalize(&c.path).ok()
+    }
+
+    /// Every boot entry of every config.
+    pub fn boot_entries(&self) -> &[BootEntry] {
+        self.entries.get_or_init(|| self.collect_entries())
+    }
+
+    /// The entry the guest boots by default, if any config is live.
+    pub fn default_entry(&self) -> Option<&BootEntry> {
+        self.boot_entries().iter().find(|e| e.is_live_default())
+    }
+
+    fn collect_entries(&self) -> Vec<BootEntry> {
+        let live = self.live_config();
+        let tree = &self.guest.tree;
+        let volume_of = |p: &str| tree.volume_of(p);
+        let at = boot::Placement {
+            volumes: &self.guest.volumes,
+            mounts: &self.guest.mounts,
+            volume_of: &volume_of,
+        };
+        let is_live = |p: &str| live.as_deref() == Some(p);
+        let mut out = Vec::new();
+        for p in self.grub2() {
+            out.extend(boot::grub2(p, &at, is_live(&p.path)));
+        }
+        let bls_live = self
+            .grub2()
+            .iter()
+            .any(|p| is_live(&p.path) && p.doc.uses_blscfg());
+        out.extend(boot::bls_entries(self.bls(), &at, bls_live));
+        for p in self.grub_legacy() {
+            out.extend(boot::grub_legacy(p, &at, is_live(&p.path)));
+        }
+        // A live blscfg grub.cfg boots its BLS entries: its own menuentries are not the default.
+        if bls_live {
+            for e in out.iter_mut().filter(|e| e.source == EntrySource::Grub2) {
+                e.is_default = false;
+            }
+        }
+        out
+    }
+
+    /// The root's fstab, resolved against the image.
+    pub fn fstab(&self) -> Option<&ResolvedFstab> {
+        self.guest.fstab.as_ref()
+    }
+
+    /// Resolve a device spec (`UUID=…`, `/dev/xvda1`) against the volumes of the image.
+    pub fn resolve(&self, spec: &str) -> Resolution {
+        fstab::resolve(spec, &self.guest.volumes, &self.guest.table)
+    }
+
+    /// The volume at `index`.
+    pub fn volume(&self, index: usize) -> &Volume {
+        &self.guest.volumes[index]
+    }
+
+    /// The short description of a volume carried by findings.
+    pub fn volume_ref(&self, index: usize) -> VolumeRef {
+        let v = self.volume(index);
+        VolumeRef {
+            partition: v.number,
+            fs_type: v.fs_type().map(str::to_string),
+            uuid: v.signature.as_ref().and_then(|s| s.uuid.clone()),
+        }
+    }
+
+    /// A location in a guest file, with the volume that holds it.
+    pub fn at(&self, path: &str, line: Option<usize>) -> Location {
+        Location {
+            path: Some(path.to_string()),
+            line,
+            volume: self.guest.tree.volume_of(path).map(|v| self.volume_ref(v)),
+        }
+    }
+
+    /// A location on the disk itself (partition table, boot code).
+    pub fn on_disk(&self) -> Location {
+        Location {
+            path: None,
+            line: None,
+            volume: None,
+        }
+    }
+
+    /// A location on a volume as a whole.
+    pub fn on_volume(&self, index: usize) -> Location {
+        Location {
+            path: None,
+            line: None,
+            volume: Some(self.volume_ref(index)),
+        }
+    }
+}
