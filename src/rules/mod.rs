@@ -89,6 +89,13 @@ impl<'r> Emitter<'r> {
         self.info.severities.on(self.target)
     }
 
+    /// The severity for a finding on boot entry `e`: the rule's own for the default entry of the
+    /// live config, one level lower for every other entry (they boot only when chosen by hand).
+    pub fn entry_severity(&self, e: &context::BootEntry) -> Option<Severity> {
+        let s = self.default_severity()?;
+        Some(if e.is_live_default() { s } else { lower(s) })
+    }
+
     /// Report a finding at the rule's severity for the target.
     pub fn emit(&mut self, location: Location, message: String, text: Option<String>, fix: Fix) {
         if let Some(s) = self.default_severity() {
@@ -113,6 +120,14 @@ impl<'r> Emitter<'r> {
             text,
             fix,
         });
+    }
+}
+
+/// One level less severe (info stays info).
+pub fn lower(s: Severity) -> Severity {
+    match s {
+        Severity::Error => Severity::Warning,
+        _ => Severity::Info,
     }
 }
 

@@ -1,6 +1,6 @@
 //! The code registry: every rule, in catalog order. A code is never reused or renumbered.
 
-use super::{boot, device, Rule};
+use super::{boot, console, device, Rule};
 
 /// All rules.
 pub static ALL: &[&Rule] = &[
@@ -9,6 +9,15 @@ pub static ALL: &[&Rule] = &[
     &device::duplicate_uuid::RULE,
     &device::partitionless::RULE,
     &device::unresolved_name::RULE,
+    &device::cmdline_kernel_name::RULE,
+    &device::template_kernel_name::RULE,
+    &device::cmdline_dangling::RULE,
+    &device::root_mismatch::RULE,
+    &device::uuid_without_initrd::RULE,
+    &console::kernel_console_pv_only::RULE,
+    &console::kernel_console_missing::RULE,
+    &console::pv_only_args::RULE,
+    &console::template_console_pv_only::RULE,
     &boot::no_boot_code::RULE,
 ];
 

@@ -188,4 +188,70 @@ impl<'g> Context<'g> {
             volume: Some(self.volume_ref(index)),
         }
     }
+
+    /// The guest's HVM kernel provides no `hvc0` at all (Debian 7): everything naming hvc0 must
+    /// move to ttyS0 even where a PV console would otherwise still exist.
+    pub fn no_hvc0_under_hvm(&self) -> bool {
+        self.inventory.distro.as_ref().is_some_and(|d| {
+            d.id == "debian"
+                && d.version
+                    .as_deref()
+                    .is_some_and(|v| v == "7" || v.starts_with("7."))
+        })
+    }
+
+    /// The severity a console rule uses on xen-pvhvm: hvc0 still exists there, so losing the
+    /// serial console is a warning — unless the kernel has no hvc0 under HVM.
+    pub fn pv_console_severity(&self, default: super::Severity) -> super::Severity {
+        if self.target == Target::XenPvhvm && !self.no_hvc0_under_hvm() {
+            super::Severity::Warning
+        } else {
+            default
+        }
+    }
+
+    /// Kernel command lines that regenerate boot entries: `GRUB_CMDLINE_LINUX` and
+    /// `GRUB_CMDLINE_LINUX_DEFAULT` of /etc/default/grub and /etc/sysconfig/grub (the last
+    /// assignment of each), and Debian's `# kopt=` / `# xenkopt=` in GRUB legacy configs.
+    pub fn template_cmdlines(&self) -> Vec<TemplateCmdline> {
+        let mut out = Vec::new();
+        for p in self.grub_defaults() {
+            let assignments = [p.doc.cmdline_linux(), p.doc.cmdline_linux_default()];
+            for a in assignments.into_iter().flatten() {
+                out.push(TemplateCmdline {
+                    path: p.path.clone(),
+                    line: a.line,
+                    text: a.text.clone(),
+                    key: a.key.clone(),
+                    cmdline: a.cmdline(),
+                });
+            }
+        }
+        for p in self.grub_legacy() {
+            let Some(auto) = &p.doc.automagic else {
+                continue;
+            };
+            for o in [auto.kopt(), auto.xenkopt()].into_iter().flatten() {
+                out.push(TemplateCmdline {
+                    path: p.path.clone(),
+                    line: o.line,
+                    text: o.text.clone(),
+                    key: format!("# {}", o.key),
+                    cmdline: o.cmdline(),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// A command line that `grub-mkconfig` or `update-grub` copies into generated entries.
+#[derive(Debug, Clone)]
+pub struct TemplateCmdline {
+    pub path: String,
+    pub line: usize,
+    pub text: String,
+    /// `GRUB_CMDLINE_LINUX`, `# kopt`, …
+    pub key: String,
+    pub cmdline: crate::parse::cmdline::Cmdline,
 }

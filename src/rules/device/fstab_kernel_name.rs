@@ -50,10 +50,15 @@ fn check(cx: &Context, out: &mut Emitter) {
         } else {
             Severity::Error
         };
+        let what = if e.entry.fstype == "swap" {
+            "the swap area will not be enabled".to_string()
+        } else {
+            format!("{} will not be mounted", e.entry.mountpoint)
+        };
         out.emit_as(
             sev,
             cx.at(&fstab.path, Some(e.entry.line)),
-            format!("{why}: {} will not be mounted", e.entry.mountpoint),
+            format!("{why}: {what}"),
             Some(e.entry.text.clone()),
             fix,
         );

@@ -1,11 +1,16 @@
 //! `DEV`: block device naming — kernel names that change with the target, references that
 //! resolve to nothing, duplicate UUIDs, and disks no firmware can boot.
 
+pub mod cmdline_dangling;
+pub mod cmdline_kernel_name;
 pub mod dangling_reference;
 pub mod duplicate_uuid;
 pub mod fstab_kernel_name;
 pub mod partitionless;
+pub mod root_mismatch;
+pub mod template_kernel_name;
 pub mod unresolved_name;
+pub mod uuid_without_initrd;
 
 use super::target::Target;
 use crate::parse::fstab::{DeviceRef, DiskPrefix};

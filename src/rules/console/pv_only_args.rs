@@ -1,0 +1,45 @@
+//! CON003: PV-only kernel arguments (`xencons=`, `earlyprintk=xen`).
+
+use crate::rules::{
+    Area, Context, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
+};
+
+pub const RULE: Rule = Rule {
+    info: RuleInfo {
+        code: "CON003",
+        name: "pv-only-kernel-args",
+        area: Area::Console,
+        summary: "a boot entry passes PV-only console arguments (xencons=, earlyprintk=xen)",
+        explanation: "xencons= selects the PV console device of XenLinux kernels and \
+earlyprintk=xen writes early messages through the Xen console hypercall. Under HVM neither has a \
+console behind it: early boot messages are lost and, on some kernels, earlyprintk=xen faults \
+outside a PV domain. The fix removes them.",
+        severities: Severities::hvm(Severity::Warning),
+        fix: FixAvailability::Safe,
+    },
+    check,
+};
+
+fn check(cx: &Context, out: &mut Emitter) {
+    for e in cx.boot_entries() {
+        let args = e.cmdline.pv_only_args();
+        if args.is_empty() {
+            continue;
+        }
+        let Some(sev) = out.entry_severity(e) else {
+            return;
+        };
+        let names: Vec<&str> = args.iter().map(|p| p.raw.as_str()).collect();
+        out.emit_as(
+            sev,
+            cx.at(&e.config, Some(e.cmdline_line)),
+            format!(
+                "entry \"{}\": {} only work under PV",
+                e.title,
+                names.join(" ")
+            ),
+            Some(e.cmdline_text.clone()),
+            Fix::Safe(format!("remove {}", names.join(" "))),
+        );
+    }
+}
