@@ -221,15 +221,15 @@ mod tests {
     use std::path::Path;
 
     fn tree(rel: &str) -> String {
-        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/trees").join(rel);
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("corpus/trees")
+            .join(rel);
         std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
     }
 
     #[test]
     fn corpus_ifcfgs() {
-        let c6 = parse(&tree(
-            "centos6-pv/etc/sysconfig/network-scripts/ifcfg-eth0",
-        ));
+        let c6 = parse(&tree("centos6-pv/etc/sysconfig/network-scripts/ifcfg-eth0"));
         assert!(c6.vars.problems.is_empty(), "{:?}", c6.vars.problems);
         assert_eq!(c6.device().unwrap().value, "eth0");
         assert_eq!(c6.hwaddr(), Some((2, "00:16:3e:5a:21:7c".to_string())));

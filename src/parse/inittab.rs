@@ -25,17 +25,8 @@ pub struct GettyCommand {
 
 /// Program basenames treated as gettys.
 const GETTYS: &[&str] = &[
-    "getty",
-    "agetty",
-    "mingetty",
-    "mgetty",
-    "fgetty",
-    "ngetty",
-    "rungetty",
-    "uugetty",
-    "qingy",
-    "vgetty",
-    "kmscon",
+    "getty", "agetty", "mingetty", "mgetty", "fgetty", "ngetty", "rungetty", "uugetty", "qingy",
+    "vgetty", "kmscon",
 ];
 
 impl GettyCommand {
@@ -311,7 +302,13 @@ mod tests {
         assert_eq!(e.getty.as_ref().unwrap().program, "mingetty");
         assert_eq!(e.text, "1:2345:respawn:/sbin/mingetty tty1");
         // prefdm is not a getty
-        assert!(t.entries.iter().find(|e| e.id == "x").unwrap().getty.is_none());
+        assert!(t
+            .entries
+            .iter()
+            .find(|e| e.id == "x")
+            .unwrap()
+            .getty
+            .is_none());
     }
 
     #[test]
@@ -324,7 +321,10 @@ mod tests {
         assert_eq!(d7.initdefault().map(|(_, r)| r), Some("2"));
         let d9 = parse(&read(trees.join("debian9-sysv/etc/inittab")));
         let ttys: Vec<&str> = d9.gettys().iter().map(|(_, t, _)| *t).collect();
-        assert_eq!(ttys, ["tty1", "tty2", "tty3", "tty4", "tty5", "tty6", "hvc0"]);
+        assert_eq!(
+            ttys,
+            ["tty1", "tty2", "tty3", "tty4", "tty5", "tty6", "hvc0"]
+        );
         let c5 = parse(&read(trees.join("multipart-mbr/root/etc/inittab")));
         let g = c5.gettys();
         assert_eq!(g.len(), 1);
@@ -344,14 +344,35 @@ mod tests {
         let tty = |c: &str| GettyCommand::parse(c).and_then(|g| g.tty);
         assert_eq!(tty("/sbin/getty 38400 hvc0").as_deref(), Some("hvc0"));
         assert_eq!(tty("/sbin/mingetty xvc0").as_deref(), Some("xvc0"));
-        assert_eq!(tty("/sbin/mingetty --noclear tty1").as_deref(), Some("tty1"));
-        assert_eq!(tty("/sbin/agetty -L ttyS0 115200 vt100").as_deref(), Some("ttyS0"));
+        assert_eq!(
+            tty("/sbin/mingetty --noclear tty1").as_deref(),
+            Some("tty1")
+        );
+        assert_eq!(
+            tty("/sbin/agetty -L ttyS0 115200 vt100").as_deref(),
+            Some("ttyS0")
+        );
         assert_eq!(tty("getty -L 9600 ttyS0").as_deref(), Some("ttyS0"));
-        assert_eq!(tty("/sbin/getty -L 115200 hvc0 vt102").as_deref(), Some("hvc0"));
-        assert_eq!(tty("/sbin/getty --noclear 38400 tty1").as_deref(), Some("tty1"));
-        assert_eq!(tty("/sbin/agetty /dev/hvc0 38400 vt100-nav").as_deref(), Some("hvc0"));
-        assert_eq!(tty("exec /sbin/getty -8 38400 tty1").as_deref(), Some("tty1"));
-        assert_eq!(tty("/sbin/mgetty -x0 -s 57600 ttyS3").as_deref(), Some("ttyS3"));
+        assert_eq!(
+            tty("/sbin/getty -L 115200 hvc0 vt102").as_deref(),
+            Some("hvc0")
+        );
+        assert_eq!(
+            tty("/sbin/getty --noclear 38400 tty1").as_deref(),
+            Some("tty1")
+        );
+        assert_eq!(
+            tty("/sbin/agetty /dev/hvc0 38400 vt100-nav").as_deref(),
+            Some("hvc0")
+        );
+        assert_eq!(
+            tty("exec /sbin/getty -8 38400 tty1").as_deref(),
+            Some("tty1")
+        );
+        assert_eq!(
+            tty("/sbin/mgetty -x0 -s 57600 ttyS3").as_deref(),
+            Some("ttyS3")
+        );
         assert_eq!(
             tty("-/sbin/agetty --keep-baud 115200,38400,9600 %I $TERM").as_deref(),
             Some("%I")
@@ -360,7 +381,10 @@ mod tests {
             tty("/sbin/agetty -o '-p -- \\u' --noclear - $TERM").as_deref(),
             Some("-")
         );
-        assert_eq!(tty("/sbin/agetty -a root --autologin root ttyS1").as_deref(), Some("ttyS1"));
+        assert_eq!(
+            tty("/sbin/agetty -a root --autologin root ttyS1").as_deref(),
+            Some("ttyS1")
+        );
         let g = GettyCommand::parse("exec /sbin/agetty /dev/$DEV $SPEED vt100-nav").unwrap();
         assert_eq!(g.tty.as_deref(), Some("$DEV"));
         assert!(g.tty_is_variable);

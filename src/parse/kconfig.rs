@@ -235,7 +235,11 @@ mod tests {
                 if let Ok(rd) = std::fs::read_dir(&boot) {
                     for f in rd {
                         let f = f.unwrap().path();
-                        if f.file_name().unwrap().to_string_lossy().starts_with("config-") {
+                        if f.file_name()
+                            .unwrap()
+                            .to_string_lossy()
+                            .starts_with("config-")
+                        {
                             out.push(f);
                         }
                     }
@@ -281,7 +285,14 @@ mod tests {
         assert_eq!(c6.driver("nvme"), DriverSupport::NotSet);
         assert!(c6.builtin("HVC_XEN") && c6.builtin("SERIAL_8250_CONSOLE"));
         let u = load("config-3.13.0-170-generic");
-        for m in ["xen-blkfront", "virtio_blk", "virtio_pci", "sd_mod", "ata_piix", "ahci"] {
+        for m in [
+            "xen-blkfront",
+            "virtio_blk",
+            "virtio_pci",
+            "sd_mod",
+            "ata_piix",
+            "ahci",
+        ] {
             assert_eq!(u.driver(m), DriverSupport::BuiltIn, "{m}");
         }
         assert!(u.module("BLK_DEV_NVME") && u.is_set("BLK_DEV_NVME"));
@@ -296,13 +307,19 @@ mod tests {
             "#\n# Automatically generated\nCONFIG_LOCALVERSION=\"-x \\\"q\\\"\"\nCONFIG_HZ=250\n\
              CONFIG_A=y\n# CONFIG_B is not set\nCONFIG_C=m\nCONFIG_A=n\ngarbage\nFOO=y\nCONFIG_S=\"open\n",
         );
-        assert_eq!(k.value("LOCALVERSION"), Some(&KValue::Str("-x \"q\"".into())));
+        assert_eq!(
+            k.value("LOCALVERSION"),
+            Some(&KValue::Str("-x \"q\"".into()))
+        );
         assert_eq!(k.value("HZ"), Some(&KValue::Other("250".into())));
         assert_eq!(k.get("A").unwrap().line, 8);
         assert!(!k.is_set("A") && !k.is_set("B") && k.module("C"));
         let lines: Vec<usize> = k.problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, [9, 10, 11]);
-        assert_eq!(module_symbol("xen-blkfront"), Some("CONFIG_XEN_BLKDEV_FRONTEND"));
+        assert_eq!(
+            module_symbol("xen-blkfront"),
+            Some("CONFIG_XEN_BLKDEV_FRONTEND")
+        );
         assert_eq!(module_symbol("ahci.ko.xz"), Some("CONFIG_SATA_AHCI"));
         assert_eq!(module_symbol("frobnicator"), None);
         assert_eq!(k.driver("frobnicator"), DriverSupport::UnknownModule);

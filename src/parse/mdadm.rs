@@ -168,7 +168,10 @@ pub fn parse(text: &str) -> MdadmConf {
         let kw = w[0].to_ascii_uppercase();
         // mdadm accepts keywords abbreviated to three or more letters.
         let keyword = if kw.len() >= 3 {
-            KEYWORDS.iter().find(|k| k.starts_with(kw.as_str())).copied()
+            KEYWORDS
+                .iter()
+                .find(|k| k.starts_with(kw.as_str()))
+                .copied()
         } else {
             None
         };
@@ -268,7 +271,9 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(m.lines[1].text.contains('\n'));
-        assert!(matches!(&m.lines[2].kind, MdLineKind::Other { keyword, .. } if keyword == "MAILADDR"));
+        assert!(
+            matches!(&m.lines[2].kind, MdLineKind::Other { keyword, .. } if keyword == "MAILADDR")
+        );
     }
 
     #[test]

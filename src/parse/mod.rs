@@ -1,8 +1,8 @@
 //! Config-file parsers: text in, structures with line numbers out; they never touch the image.
-pub mod devref;
-pub mod fstab;
 pub mod crypttab;
 pub mod device_map;
+pub mod devref;
+pub mod fstab;
 pub mod ifcfg;
 pub mod initramfs;
 pub mod inittab;

@@ -44,7 +44,10 @@ pub enum ModprobeCommand {
     /// `alias WILDCARD MODULE`.
     Alias { pattern: String, module: String },
     /// `options MODULE OPTIONS…`.
-    Options { module: String, options: Vec<String> },
+    Options {
+        module: String,
+        options: Vec<String>,
+    },
     /// `install MODULE COMMAND…` (the command as written).
     Install { module: String, command: String },
     /// `remove MODULE COMMAND…`.

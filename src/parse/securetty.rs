@@ -72,8 +72,10 @@ mod tests {
     fn real_files() {
         let m = Path::new(env!("CARGO_MANIFEST_DIR"));
         let xt = parse(
-            &std::fs::read_to_string(m.join("../shared/corpora/configs/xen-tools-bookworm/securetty"))
-                .unwrap(),
+            &std::fs::read_to_string(
+                m.join("../shared/corpora/configs/xen-tools-bookworm/securetty"),
+            )
+            .unwrap(),
         );
         assert!(xt.problems.is_empty());
         assert!(xt.contains("hvc0") && !xt.contains("ttyS0"));
@@ -91,7 +93,9 @@ mod tests {
             assert_eq!(s.contains("ttyS0"), ttys0, "{rel}");
             assert!(s.contains("/dev/xvc0"), "{rel}");
         }
-        let c6 = parse(&std::fs::read_to_string(m.join("corpus/trees/centos6-pv/etc/securetty")).unwrap());
+        let c6 = parse(
+            &std::fs::read_to_string(m.join("corpus/trees/centos6-pv/etc/securetty")).unwrap(),
+        );
         assert_eq!(c6.ttys[0].tty, "console");
         let hvc0 = c6.ttys.iter().find(|t| t.tty == "hvc0").unwrap();
         assert_eq!(c6.line_of("hvc0"), Some(hvc0.line));

@@ -58,7 +58,10 @@ impl SysconfigKernel {
 
     /// The modules of every list variable in [`MODULE_LIST_KEYS`].
     pub fn all_listed_modules(&self) -> Vec<ListedModule> {
-        MODULE_LIST_KEYS.iter().flat_map(|k| self.modules(k)).collect()
+        MODULE_LIST_KEYS
+            .iter()
+            .flat_map(|k| self.modules(k))
+            .collect()
     }
 
     /// `DEFAULTKERNEL=` (`kernel`, `kernel-xen`, `kernel-core`).

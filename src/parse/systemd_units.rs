@@ -301,7 +301,10 @@ pub fn expand_specifiers(s: &str, unit: Option<&UnitName>) -> String {
 /// The gettys the effective `[Service] ExecStart=` lines run, with specifiers expanded for
 /// `unit` (an instance name such as `serial-getty@hvc0.service`). A getty reading standard input
 /// (`-`) takes its tty from `TTYPath=`.
-pub fn exec_start_gettys(files: &[&UnitFile], unit: Option<&UnitName>) -> Vec<(usize, GettyCommand)> {
+pub fn exec_start_gettys(
+    files: &[&UnitFile],
+    unit: Option<&UnitName>,
+) -> Vec<(usize, GettyCommand)> {
     let tty_path = effective(files, "Service", "TTYPath")
         .last()
         .map(|e| expand_specifiers(&e.value, unit));
@@ -329,7 +332,10 @@ mod tests {
     fn corpus_enablement_links() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/trees");
         let mut links = Vec::new();
-        for sys in ["centos7-pv/root/etc/systemd/system", "gpt-efi/root/etc/systemd/system"] {
+        for sys in [
+            "centos7-pv/root/etc/systemd/system",
+            "gpt-efi/root/etc/systemd/system",
+        ] {
             for d in std::fs::read_dir(root.join(sys)).unwrap() {
                 let d = d.unwrap();
                 if !d.file_type().unwrap().is_dir() {
@@ -350,7 +356,10 @@ mod tests {
         let mut g: Vec<&str> = enabled_gettys(&links).iter().map(|(t, _)| *t).collect();
         g.sort();
         assert_eq!(g, ["hvc0", "hvc0", "tty1"]);
-        let hvc = links.iter().find(|l| l.name == "serial-getty@hvc0.service").unwrap();
+        let hvc = links
+            .iter()
+            .find(|l| l.name == "serial-getty@hvc0.service")
+            .unwrap();
         assert_eq!(hvc.wanted_by.as_deref(), Some("getty.target"));
         assert_eq!(
             hvc.unit.as_ref().unwrap().template().as_deref(),
@@ -401,7 +410,11 @@ mod tests {
             "[Unit]\nDescription=Getty on %I\n[Service]\n# the getty\nExecStart=-/sbin/agetty -o '-p -- \\\\u' --noclear - $TERM\nTTYPath=/dev/%I\n",
         );
         let dropin = parse_unit("[Service]\nExecStart=\nExecStart=-/sbin/agetty --autologin root \\\n  --noclear %I 115200 linux\n");
-        assert!(base.problems.is_empty() && dropin.problems.is_empty(), "{:?}", dropin.problems);
+        assert!(
+            base.problems.is_empty() && dropin.problems.is_empty(),
+            "{:?}",
+            dropin.problems
+        );
         let n = UnitName::parse("getty@tty1.service").unwrap();
         let g = exec_start_gettys(&[&base], Some(&n));
         assert_eq!(g[0].1.tty.as_deref(), Some("tty1"));
@@ -413,8 +426,17 @@ mod tests {
         assert!(m.masked && m.getty_tty.is_none() && m.wanted_by.is_none());
         let e = UnitName::parse("serial-getty@tty\\x2dx.service").unwrap();
         assert_eq!(e.instance.as_deref(), Some("tty-x"));
-        assert_eq!(expand_specifiers("%i|%I|%p|%n|%%|%Z", Some(&e)), "tty\\x2dx|tty-x|serial-getty|serial-getty@tty\\x2dx.service|%|%Z");
-        assert_eq!(UnitName::parse("console-getty.service").unwrap().getty_tty().as_deref(), Some("console"));
+        assert_eq!(
+            expand_specifiers("%i|%I|%p|%n|%%|%Z", Some(&e)),
+            "tty\\x2dx|tty-x|serial-getty|serial-getty@tty\\x2dx.service|%|%Z"
+        );
+        assert_eq!(
+            UnitName::parse("console-getty.service")
+                .unwrap()
+                .getty_tty()
+                .as_deref(),
+            Some("console")
+        );
         assert!(UnitName::parse("noext").is_none());
     }
 
@@ -427,11 +449,14 @@ mod tests {
 
     #[test]
     fn random_bytes_never_panic() {
-        crate::parse::inittab::tests_support::fuzz(b" \n#;[]=\\%IiExecStart=agetty@.service", |s| {
-            let u = parse_unit(s);
-            let n = UnitName::parse(s);
-            let _ = exec_start_gettys(&[&u], n.as_ref());
-            let _ = parse_link(s, s, s);
-        });
+        crate::parse::inittab::tests_support::fuzz(
+            b" \n#;[]=\\%IiExecStart=agetty@.service",
+            |s| {
+                let u = parse_unit(s);
+                let n = UnitName::parse(s);
+                let _ = exec_start_gettys(&[&u], n.as_ref());
+                let _ = parse_link(s, s, s);
+            },
+        );
     }
 }

@@ -198,7 +198,8 @@ pub fn parse(text: &str) -> UpstartJob {
             message,
         };
         if depth != 0 {
-            out.problems.push(problem("unbalanced parentheses".to_string()));
+            out.problems
+                .push(problem("unbalanced parentheses".to_string()));
         }
         let (first, rest) = match body.split_once(char::is_whitespace) {
             Some((f, r)) => (f.to_string(), r.trim().to_string()),
@@ -293,13 +294,21 @@ mod tests {
     #[test]
     fn every_real_job_parses_cleanly() {
         let mut files = vec![];
-        for d in ["../shared/corpora/configs/upstart", "corpus/trees/centos6-pv/etc/init", "corpus/trees/ubuntu1404-pv/etc/init"] {
+        for d in [
+            "../shared/corpora/configs/upstart",
+            "corpus/trees/centos6-pv/etc/init",
+            "corpus/trees/ubuntu1404-pv/etc/init",
+        ] {
             for f in std::fs::read_dir(root().join(d)).unwrap() {
                 files.push(f.unwrap().path());
             }
         }
         for f in ["serial.conf", "tty.conf"] {
-            files.push(root().join("../shared/corpora/configs/rhel6-initscripts").join(f));
+            files.push(
+                root()
+                    .join("../shared/corpora/configs/rhel6-initscripts")
+                    .join(f),
+            );
         }
         assert!(files.len() >= 15);
         for f in files {
@@ -317,7 +326,9 @@ mod tests {
         assert!(u.respawn());
         let s = u.start_on().unwrap();
         assert_eq!((s.line, s.end_line), (6, 9));
-        assert!(s.args.starts_with("stopped rc RUNLEVEL=[2345] and ( not-container or"));
+        assert!(s
+            .args
+            .starts_with("stopped rc RUNLEVEL=[2345] and ( not-container or"));
         assert_eq!(u.stop_on().unwrap().args, "runlevel [!2345]");
         let c6 = load(root().join("corpus/trees/centos6-pv/etc/init/hvc0.conf"));
         assert_eq!(c6.getty().unwrap().1.tty.as_deref(), Some("hvc0"));
@@ -337,7 +348,11 @@ mod tests {
         assert_eq!(g.program, "agetty");
         assert!(s.start_words().contains(&"fedora.serial-console-available"));
         assert!(s.stanza("pre-start exec").is_some());
-        assert!(s.stanza("post-stop exec").unwrap().args.contains("initctl emit"));
+        assert!(s
+            .stanza("post-stop exec")
+            .unwrap()
+            .args
+            .contains("initctl emit"));
         let t = load(root().join("../shared/corpora/configs/rhel6-initscripts/tty.conf"));
         assert_eq!(t.instance(), Some("$TTY"));
         assert_eq!(t.getty().unwrap().1.tty.as_deref(), Some("$TTY"));
@@ -368,7 +383,9 @@ mod tests {
         // The unbalanced `(` swallows the rest of the file into the condition.
         assert_eq!(lines, [1, 2, 3, 4], "{:?}", j.problems);
         assert_eq!(j.start_on().unwrap().end_line, 6);
-        let j = parse("respawn limit 10 5\nscript\n exec /sbin/getty -L ttyS0 115200 vt102\nend script\n");
+        let j = parse(
+            "respawn limit 10 5\nscript\n exec /sbin/getty -L ttyS0 115200 vt102\nend script\n",
+        );
         assert!(!j.respawn());
         assert_eq!(j.getty().unwrap().1.tty.as_deref(), Some("ttyS0"));
         assert_eq!(j.getty().unwrap().0, 3);
@@ -376,9 +393,12 @@ mod tests {
 
     #[test]
     fn random_bytes_never_panic() {
-        crate::parse::inittab::tests_support::fuzz(b" \n#()\\start on exec script end respawn getty", |s| {
-            let j = parse(s);
-            let _ = (j.getty(), j.start_words(), j.env());
-        });
+        crate::parse::inittab::tests_support::fuzz(
+            b" \n#()\\start on exec script end respawn getty",
+            |s| {
+                let j = parse(s);
+                let _ = (j.getty(), j.start_words(), j.env());
+            },
+        );
     }
 }

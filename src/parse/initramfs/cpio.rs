@@ -46,6 +46,10 @@ enum State {
 
 const HEADER: usize = 110;
 
+/// Reading stopped; the reason is in [`CpioReader::fatal`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped;
+
 /// The reader.
 pub struct CpioReader {
     limits: Limits,
@@ -143,9 +147,9 @@ impl CpioReader {
         }
     }
 
-    fn fail(&mut self, msg: String) -> Result<usize, ()> {
+    fn fail(&mut self, msg: String) -> Result<usize, Stopped> {
         self.fatal = Some(msg);
-        Err(())
+        Err(Stopped)
     }
 
     fn pad_to_4(&self) -> u64 {
@@ -156,9 +160,9 @@ impl CpioReader {
     /// entries at a byte that cannot start a header and the count consumed is returned, so the
     /// caller can look for a compressed segment there. Without it (inside a decompressed
     /// segment) such a byte is fatal. `Err` after a fatal problem ([`Self::fatal`]).
-    pub fn feed(&mut self, data: &[u8], stop_at_foreign: bool) -> Result<usize, ()> {
+    pub fn feed(&mut self, data: &[u8], stop_at_foreign: bool) -> Result<usize, Stopped> {
         if self.fatal.is_some() {
-            return Err(());
+            return Err(Stopped);
         }
         let mut i = 0;
         while i < data.len() {
@@ -173,7 +177,7 @@ impl CpioReader {
                     let zeros = rest.iter().take_while(|b| **b == 0).count();
                     if zeros > 0 {
                         i += zeros;
-                    } else if rest[0] == b'0' && self.pos % 4 == 0 {
+                    } else if rest[0] == b'0' && self.pos.is_multiple_of(4) {
                         self.after_trailer = false;
                         self.header.clear();
                         self.state = State::Header;
@@ -181,7 +185,8 @@ impl CpioReader {
                         return Ok(i);
                     } else if rest[0] == 0xc7 || rest[0] == 0x71 {
                         return self.fail(
-                            "old binary cpio format (magic 070707 octal): not supported".to_string(),
+                            "old binary cpio format (magic 070707 octal): not supported"
+                                .to_string(),
                         );
                     } else {
                         return self.fail(format!(
@@ -270,7 +275,7 @@ impl CpioReader {
         Ok(i)
     }
 
-    fn parse_header(&mut self) -> Result<usize, ()> {
+    fn parse_header(&mut self) -> Result<usize, Stopped> {
         let h = &self.header;
         match &h[..6] {
             b"070701" => self.crc_format = false,
@@ -304,7 +309,7 @@ impl CpioReader {
         Ok(0)
     }
 
-    fn got_name(&mut self) -> Result<usize, ()> {
+    fn got_name(&mut self) -> Result<usize, Stopped> {
         let raw = self.name.strip_suffix(&[0]).unwrap_or(&self.name);
         let name = String::from_utf8_lossy(raw).into_owned();
         if name == "TRAILER!!!" {
@@ -333,8 +338,8 @@ impl CpioReader {
             .to_string();
         let kind = EntryKind::from_mode(self.mode);
         let segment = self.segments.len().saturating_sub(1);
-        self.kept = ((self.keep)(&path, kind) && self.filesize <= self.limits.max_kept_file)
-            .then(Vec::new);
+        self.kept =
+            ((self.keep)(&path, kind) && self.filesize <= self.limits.max_kept_file).then(Vec::new);
         self.entries.push(Entry {
             path,
             mode: self.mode,
@@ -359,7 +364,10 @@ impl CpioReader {
     fn end_entry(&mut self) {
         let idx = self.entries.len() - 1;
         // GNU cpio sums regular files only.
-        if self.crc_format && self.entries[idx].kind == EntryKind::File && self.sum != self.expected_sum {
+        if self.crc_format
+            && self.entries[idx].kind == EntryKind::File
+            && self.sum != self.expected_sum
+        {
             self.notes.push(format!(
                 "{}: crc-format checksum mismatch",
                 self.entries[idx].path

@@ -159,12 +159,14 @@ pub fn decode<R: Read>(
     match kind {
         Compression::Gzip => copy(&mut flate2::bufread::GzDecoder::new(input), sink),
         Compression::Xz => {
-            let mut r = lzma_rust2::XzReader::new_mem_limit(input, false, (MEM_LIMIT / 1024) as u32);
+            let mut r =
+                lzma_rust2::XzReader::new_mem_limit(input, false, (MEM_LIMIT / 1024) as u32);
             copy(&mut r, sink)
         }
         Compression::Lzma => {
-            let mut r = lzma_rust2::LzmaReader::new_mem_limit(input, (MEM_LIMIT / 1024) as u32, None)
-                .map_err(|e| e.to_string())?;
+            let mut r =
+                lzma_rust2::LzmaReader::new_mem_limit(input, (MEM_LIMIT / 1024) as u32, None)
+                    .map_err(|e| e.to_string())?;
             copy(&mut r, sink)
         }
         Compression::Zstd => {
@@ -234,7 +236,10 @@ mod tests {
         assert_eq!(detect(b"\xfd7zXZ"), None);
         assert_eq!(detect(&[0x5d, 0, 0, 0x80]), Some(Compression::Lzma));
         assert_eq!(detect(&[0x28, 0xb5, 0x2f, 0xfd]), Some(Compression::Zstd));
-        assert_eq!(detect(&[0x02, 0x21, 0x4c, 0x18]), Some(Compression::Lz4Legacy));
+        assert_eq!(
+            detect(&[0x02, 0x21, 0x4c, 0x18]),
+            Some(Compression::Lz4Legacy)
+        );
         assert_eq!(detect(b"BZh9"), Some(Compression::Bzip2));
         assert_eq!(detect(b"070701"), None);
         assert!(!Compression::Bzip2.supported() && Compression::Lz4Legacy.supported());

@@ -185,7 +185,7 @@ impl Write for Sink<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self.0.feed(buf, false) {
             Ok(_) => Ok(buf.len()),
-            Err(()) => Err(io::Error::other("cpio reader stopped")),
+            Err(cpio::Stopped) => Err(io::Error::other("cpio reader stopped")),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -223,12 +223,12 @@ pub fn read_with_limits<R: Read>(stream: R, limits: Limits) -> Initramfs {
             input.consume_n(zeros);
             continue;
         }
-        if head[0] == b'0' && input.offset % 4 == 0 {
-            let continues = cpio
-                .segments
-                .last()
-                .is_some_and(|s| s.compression == Compression::None && s.trailers == 0
-                    && s.offset + s.stored_bytes == input.offset);
+        if head[0] == b'0' && input.offset.is_multiple_of(4) {
+            let continues = cpio.segments.last().is_some_and(|s| {
+                s.compression == Compression::None
+                    && s.trailers == 0
+                    && s.offset + s.stored_bytes == input.offset
+            });
             if !continues {
                 cpio.segments.push(Segment {
                     offset: input.offset,
@@ -263,7 +263,7 @@ pub fn read_with_limits<R: Read>(stream: R, limits: Limits) -> Initramfs {
                             break;
                         }
                     }
-                    Err(()) => {
+                    Err(cpio::Stopped) => {
                         failed = true;
                         break;
                     }
@@ -467,7 +467,13 @@ mod tests {
                  echo ucode > early/kernel/x86/microcode/GenuineIntel.bin"
             ),
         );
-        for (tree, fmt) in [("main", "newc"), ("early", "newc"), ("main", "crc"), ("main", "odc"), ("main", "bin")] {
+        for (tree, fmt) in [
+            ("main", "newc"),
+            ("early", "newc"),
+            ("main", "crc"),
+            ("main", "odc"),
+            ("main", "bin"),
+        ] {
             sh(
                 d,
                 &format!(
@@ -490,7 +496,10 @@ mod tests {
 
     fn check_main(i: &Initramfs, what: &str) {
         assert!(i.complete(), "{what}: {:?}", i.errors);
-        assert!(i.has_module("xen_blkfront") && i.has_module("xen-blkfront"), "{what}");
+        assert!(
+            i.has_module("xen_blkfront") && i.has_module("xen-blkfront"),
+            "{what}"
+        );
         assert!(i.has_module("virtio_blk") && i.has_module("nvme"), "{what}");
         assert!(!i.has_module("ahci"), "{what}");
         assert!(i.has_builtin("ata_piix") && i.provides("sd-mod"), "{what}");
@@ -498,7 +507,10 @@ mod tests {
         assert_eq!(i.kernel_versions, ["6.1.0-9-amd64"], "{what}");
         let big = i.entry("/bin/big").unwrap();
         assert_eq!((big.size, big.kind), (1_048_576, EntryKind::File), "{what}");
-        assert_eq!(i.entry("lib").unwrap().link_target.as_deref(), Some("usr/lib"));
+        assert_eq!(
+            i.entry("lib").unwrap().link_target.as_deref(),
+            Some("usr/lib")
+        );
         assert_eq!(i.entry("etc").unwrap().kind, EntryKind::Dir);
         let m = i.modules.iter().find(|m| m.name == "virtio_blk").unwrap();
         assert_eq!(m.extension, "ko.xz");
@@ -546,7 +558,12 @@ mod tests {
             assert_eq!(i.format_label(), label);
             assert!(i.early_microcode);
             assert_eq!(i.segments[0].entries, 5, "{:?}", i.segments); // with `.`
-            assert_eq!(i.entry("kernel/x86/microcode/GenuineIntel.bin").unwrap().segment, 0);
+            assert_eq!(
+                i.entry("kernel/x86/microcode/GenuineIntel.bin")
+                    .unwrap()
+                    .segment,
+                0
+            );
             assert_eq!(i.entry("bin/big").unwrap().segment, 1);
             let early_len = std::fs::metadata(d.join("early.newc")).unwrap().len();
             assert_eq!(i.segments[1].offset, early_len, "{comp}");
@@ -560,12 +577,24 @@ mod tests {
         let i = read_file(&d.join("many"));
         assert!(i.complete(), "{:?} {:?}", i.errors, i.segments);
         assert_eq!(i.format_label(), "early-cpio+early-cpio+gzip+xz+zstd");
-        assert_eq!(i.modules.iter().filter(|m| m.name == "xen_blkfront").count(), 3);
+        assert_eq!(
+            i.modules
+                .iter()
+                .filter(|m| m.name == "xen_blkfront")
+                .count(),
+            3
+        );
         // Like the kernel, a plain cpio must start 4-byte aligned.
         sh(d, "{ cat main.gz; printf x; cat early.newc; } > unaligned");
         let i = read_file(&d.join("unaligned"));
         assert!(i.errors[0].contains("unknown data"), "{:?}", i.errors);
-        check_main(&Initramfs { errors: vec![], ..i }, "unaligned");
+        check_main(
+            &Initramfs {
+                errors: vec![],
+                ..i
+            },
+            "unaligned",
+        );
     }
 
     #[test]
@@ -594,16 +623,30 @@ mod tests {
         }
         assert!(!read(&gz[..]).complete());
         // Unsupported formats are reported, not read.
-        for (file, word) in [("main.odc", "odc"), ("main.bin", "binary"), ("main.bz2", "bzip2")] {
+        for (file, word) in [
+            ("main.odc", "odc"),
+            ("main.bin", "binary"),
+            ("main.bz2", "bzip2"),
+        ] {
             let i = read_file(&d.join(file));
-            assert!(i.errors.iter().any(|e| e.contains(word)), "{file}: {:?}", i.errors);
+            assert!(
+                i.errors.iter().any(|e| e.contains(word)),
+                "{file}: {:?}",
+                i.errors
+            );
             assert!(i.entries.is_empty(), "{file}");
         }
         // Junk after a complete archive.
         let mut junk = std::fs::read(d.join("main.gz")).unwrap();
         junk.extend_from_slice(b"GARBAGE!");
         let i = read(&junk[..]);
-        check_main(&Initramfs { errors: vec![], ..i.clone() }, "junk");
+        check_main(
+            &Initramfs {
+                errors: vec![],
+                ..i.clone()
+            },
+            "junk",
+        );
         assert!(i.errors[0].contains("unknown data"), "{:?}", i.errors);
     }
 
@@ -614,7 +657,10 @@ mod tests {
             max_total_bytes: 512 * 1024,
             ..Limits::default()
         };
-        let i = read_with_limits(std::fs::File::open(t.path().join("main.xz")).unwrap(), small);
+        let i = read_with_limits(
+            std::fs::File::open(t.path().join("main.xz")).unwrap(),
+            small,
+        );
         assert!(i.errors[0].contains("size cap"), "{:?}", i.errors);
         let few = Limits {
             max_entries: 3,
@@ -640,8 +686,13 @@ mod tests {
             let mut v: Vec<u8> = (0..len).map(|_| next() as u8).collect();
             // Sometimes start with a plausible magic.
             let magics: [&[u8]; 7] = [
-                b"070701", b"\x1f\x8b\x08\x00", b"\xfd7zXZ\x00", b"\x5d\x00\x00", b"\x28\xb5\x2f\xfd",
-                b"\x02\x21\x4c\x18", b"070702",
+                b"070701",
+                b"\x1f\x8b\x08\x00",
+                b"\xfd7zXZ\x00",
+                b"\x5d\x00\x00",
+                b"\x28\xb5\x2f\xfd",
+                b"\x02\x21\x4c\x18",
+                b"070702",
             ];
             let m = magics[(next() % 7) as usize];
             if v.len() > m.len() {
@@ -649,10 +700,21 @@ mod tests {
             }
             let _ = read(&v[..]);
         }
-        for file in ["main.newc", "main.gz", "main.xz", "main.zst", "main.lz4", "main.lzma"] {
+        for file in [
+            "main.newc",
+            "main.gz",
+            "main.xz",
+            "main.zst",
+            "main.lz4",
+            "main.lzma",
+        ] {
             let orig = std::fs::read(t.path().join(file)).unwrap();
             // Keep the mutated inputs small so the test stays fast.
-            let orig = if orig.len() > 400_000 && file == "main.newc" { orig[..400_000].to_vec() } else { orig };
+            let orig = if orig.len() > 400_000 && file == "main.newc" {
+                orig[..400_000].to_vec()
+            } else {
+                orig
+            };
             for _ in 0..25 {
                 let mut v = orig.clone();
                 for _ in 0..8 {
@@ -674,20 +736,34 @@ mod tests {
         use crate::guest::files::GuestFiles;
         let text = std::fs::read_to_string(corpus_root().join("manifest.json")).unwrap();
         let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let drivers = ["xen-blkfront", "xenblk", "virtio_blk", "ata_piix", "ahci", "sd_mod", "nvme"];
+        let drivers = [
+            "xen-blkfront",
+            "xenblk",
+            "virtio_blk",
+            "ata_piix",
+            "ahci",
+            "sd_mod",
+            "nvme",
+        ];
         let mut seen = 0;
         for img in manifest.as_array().unwrap() {
             let name = img["image"].as_str().unwrap();
             let guest = crate::guest::Guest::open(&corpus_root().join("images").join(name))
                 .unwrap_or_else(|e| panic!("{name}: {e:?}"));
             for k in img["kernels"].as_array().unwrap() {
-                let Some(path) = k["initrd"].as_str() else { continue };
+                let Some(path) = k["initrd"].as_str() else {
+                    continue;
+                };
                 let Ok(stream) = guest.tree.open_file(path) else {
                     continue; // a boot entry's initrd that is missing is the manifest's business
                 };
                 let i = read(stream);
                 assert!(i.complete(), "{name} {path}: {:?}", i.errors);
-                assert_eq!(i.format_label(), k["initrd_format"].as_str().unwrap(), "{name} {path}");
+                assert_eq!(
+                    i.format_label(),
+                    k["initrd_format"].as_str().unwrap(),
+                    "{name} {path}"
+                );
                 let want: Vec<&str> = k["initrd_disk_drivers"]
                     .as_array()
                     .unwrap()
@@ -695,10 +771,17 @@ mod tests {
                     .map(|v| v.as_str().unwrap())
                     .collect();
                 let got: Vec<&str> = drivers.iter().copied().filter(|d| i.provides(d)).collect();
-                let mut want_sorted: Vec<&str> = drivers.iter().copied().filter(|d| want.contains(d)).collect();
+                let mut want_sorted: Vec<&str> = drivers
+                    .iter()
+                    .copied()
+                    .filter(|d| want.contains(d))
+                    .collect();
                 want_sorted.dedup();
                 assert_eq!(got, want_sorted, "{name} {path}");
-                assert_eq!(i.early_microcode, i.format_label().starts_with("early-cpio"));
+                assert_eq!(
+                    i.early_microcode,
+                    i.format_label().starts_with("early-cpio")
+                );
                 seen += 1;
             }
         }
