@@ -1,6 +1,6 @@
 //! The code registry: every rule, in catalog order. A code is never reused or renumbered.
 
-use super::{boot, console, device, Rule};
+use super::{boot, console, device, kernel, Rule};
 
 /// All rules.
 pub static ALL: &[&Rule] = &[
@@ -11,6 +11,7 @@ pub static ALL: &[&Rule] = &[
     &device::unresolved_name::RULE,
     &device::cmdline_kernel_name::RULE,
     &device::template_kernel_name::RULE,
+    &device::system_config_kernel_name::RULE,
     &device::cmdline_dangling::RULE,
     &device::root_mismatch::RULE,
     &device::uuid_without_initrd::RULE,
@@ -19,6 +20,12 @@ pub static ALL: &[&Rule] = &[
     &console::pv_only_args::RULE,
     &console::template_console_pv_only::RULE,
     &boot::no_boot_code::RULE,
+    &kernel::xen_only_default::RULE,
+    &kernel::no_hvm_kernel::RULE,
+    &kernel::initramfs_driver::RULE,
+    &kernel::initramfs_unreadable::RULE,
+    &kernel::no_pv_support::RULE,
+    &kernel::suse_initrd_modules::RULE,
 ];
 
 #[cfg(test)]

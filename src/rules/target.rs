@@ -78,7 +78,7 @@ impl Target {
     pub fn disk_driver_groups(self) -> &'static [&'static [&'static str]] {
         match self {
             Target::XenHvm => &[&["ata_piix", "ahci"], &["sd_mod"]],
-            Target::XenPvhvm | Target::XenPv => &[&["xen_blkfront"]],
+            Target::XenPvhvm | Target::XenPv => &[&["xen_blkfront", "xenblk"]],
             Target::Kvm => &[&["virtio_blk"], &["virtio_pci"]],
             Target::Nitro => &[&["nvme"]],
         }

@@ -14,6 +14,7 @@ pub const SWAP_UUID: &str = "0c0c0c0c-1111-4222-8333-444455556666";
 pub struct GuestSpec {
     files: Vec<(String, String)>,
     links: Vec<(String, String)>,
+    binaries: Vec<(String, Vec<u8>)>,
     boot_files: Vec<(String, String)>,
     partitionless: bool,
     separate_boot: bool,
@@ -34,6 +35,7 @@ impl GuestSpec {
         GuestSpec {
             files: Vec::new(),
             links: Vec::new(),
+            binaries: Vec::new(),
             boot_files: Vec::new(),
             partitionless: false,
             separate_boot: false,
@@ -50,6 +52,12 @@ impl GuestSpec {
         } else {
             self.files.push((path.to_string(), content.to_string()));
         }
+        self
+    }
+    /// A binary file given as a latin-1 string (one char per byte), e.g. a built initramfs.
+    pub fn binary_file(mut self, path: &str, latin1: &str) -> Self {
+        self.binaries
+            .push((path.to_string(), latin1.chars().map(|c| c as u8).collect()));
         self
     }
     /// A symlink in the root filesystem.
@@ -101,6 +109,11 @@ impl GuestSpec {
     pub fn build(&self, dir: &Path) -> PathBuf {
         let root_tree = dir.join("root-tree");
         Self::write_tree(&root_tree, &self.files, &self.links);
+        for (p, bytes) in &self.binaries {
+            let full = root_tree.join(p.trim_start_matches('/'));
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, bytes).unwrap();
+        }
         let root_fs = dir.join("root.fs");
         sh(&format!(
             "mke2fs -q -F -t {} -U {ROOT_UUID} -E hash_seed={ROOT_UUID} -d {} {} 8M",

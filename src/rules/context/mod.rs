@@ -2,6 +2,7 @@
 //! once (lazily) with its guest path. Rules never parse and never touch the image.
 
 pub mod boot;
+pub mod kernel;
 pub mod parsed;
 
 pub use boot::{BootEntry, EntrySource};
@@ -32,6 +33,7 @@ pub struct Context<'g> {
     bls: OnceCell<Vec<Parsed<BlsEntry>>>,
     grub_defaults: OnceCell<Vec<Parsed<GrubDefaults>>>,
     entries: OnceCell<Vec<BootEntry>>,
+    initramfs: OnceCell<kernel::InitramfsState>,
 }
 
 impl<'g> Context<'g> {
@@ -47,6 +49,7 @@ impl<'g> Context<'g> {
             bls: OnceCell::new(),
             grub_defaults: OnceCell::new(),
             entries: OnceCell::new(),
+            initramfs: OnceCell::new(),
         }
     }
 

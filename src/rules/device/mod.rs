@@ -8,6 +8,7 @@ pub mod duplicate_uuid;
 pub mod fstab_kernel_name;
 pub mod partitionless;
 pub mod root_mismatch;
+pub mod system_config_kernel_name;
 pub mod template_kernel_name;
 pub mod unresolved_name;
 pub mod uuid_without_initrd;
