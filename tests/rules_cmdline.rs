@@ -4,7 +4,6 @@
 mod common;
 
 use common::guest::*;
-use common::*;
 use serde_json::Value;
 
 const DEBIAN12: &str = "ID=debian\nVERSION_ID=\"12\"\n";
