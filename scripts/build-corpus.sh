@@ -59,6 +59,7 @@ need xz xz-utils
 need zstd zstd
 need faketime faketime
 need qemu-img qemu-utils
+need grub-mkimage grub-pc-bin
 need qemu-io qemu-utils
 need cmp diffutils
 need awk mawk
@@ -194,6 +195,13 @@ put() { dd if="$2" of="$1" bs=512 seek="$3" conv=notrunc status=none; }
 # mbr_code DISK CODEFILE: the first 440 bytes (boot code only; disk id and
 # partition table are kept).
 mbr_code() { dd if="$2" of="$1" bs=440 count=1 conv=notrunc status=none; }
+# grub_core IMAGE PREFIX: what grub-install leaves in the gap after an msdos MBR — a real core.img
+# made by grub-mkimage (deterministic for the same modules and prefix) at sector 1, where the
+# stock boot.img's kernel_sector points.
+grub_core() {
+	grub-mkimage -O i386-pc -o "$WORK/core.img" -p "$2" biosdisk part_msdos ext2
+	dd if="$WORK/core.img" of="$1" bs=512 seek=1 conv=notrunc status=none
+}
 
 # Feature sets by era.
 EXT4_MODERN=has_journal,ext_attr,resize_inode,dir_index,filetype,extent,64bit,flex_bg,sparse_super,large_file,huge_file,dir_nlink,extra_isize,metadata_csum
@@ -248,6 +256,7 @@ build_centos7() { # centos7-pv.img
 	put "$I/centos7-pv.img" "$F/c7-p2" 7168
 	put "$I/centos7-pv.img" "$F/c7-p3" 13312
 	mbr_code "$I/centos7-pv.img" "$GRUB_BOOT_IMG"
+	grub_core "$I/centos7-pv.img" "(hd0,msdos1)/grub2"
 }
 
 build_debian7() { # debian7-pv.img
@@ -431,6 +440,7 @@ build_clean_hvm() { # clean-hvm.img: the control
 	EOF
 	put "$I/clean-hvm.img" "$F/clean-p1" 2048
 	mbr_code "$I/clean-hvm.img" "$GRUB_BOOT_IMG"
+	grub_core "$I/clean-hvm.img" "(hd0,msdos1)/boot/grub"
 }
 
 echo "building corpus images in $WORK" >&2

@@ -29,6 +29,8 @@ pub struct Guest {
     pub table: PartitionTable,
     /// The first sector of the disk (boot code lives in its first 440 bytes).
     pub boot_sector: Vec<u8>,
+    /// The whole guest disk, for the few raw reads boot checks need.
+    pub disk: crate::image::Device,
     pub volumes: Vec<Volume>,
     /// Volume index of the root filesystem.
     pub root: Option<usize>,
@@ -77,6 +79,7 @@ impl Guest {
             stats: img.stats,
             table,
             boot_sector,
+            disk: img.device.clone(),
             volumes,
             root,
             root_candidates,

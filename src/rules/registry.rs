@@ -20,6 +20,8 @@ pub static ALL: &[&Rule] = &[
     &console::pv_only_args::RULE,
     &console::template_console_pv_only::RULE,
     &boot::no_boot_code::RULE,
+    &boot::chain_target_empty::RULE,
+    &boot::grub2_core_missing::RULE,
     &kernel::xen_only_default::RULE,
     &kernel::no_hvm_kernel::RULE,
     &kernel::initramfs_driver::RULE,

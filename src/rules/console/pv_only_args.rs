@@ -13,7 +13,8 @@ pub const RULE: Rule = Rule {
         explanation: "xencons= selects the PV console device of XenLinux kernels and \
 earlyprintk=xen writes early messages through the Xen console hypercall. Under HVM neither has a \
 console behind it: early boot messages are lost and, on some kernels, earlyprintk=xen faults \
-outside a PV domain. The fix removes them.",
+outside a PV domain. GRUB_CMDLINE_LINUX and Debian's # kopt= are checked too, because the next \
+grub-mkconfig or update-grub copies them into every entry. The fix removes them.",
         severities: Severities::hvm(Severity::Warning),
         fix: FixAvailability::Safe,
     },
@@ -39,6 +40,23 @@ fn check(cx: &Context, out: &mut Emitter) {
                 names.join(" ")
             ),
             Some(e.cmdline_text.clone()),
+            Fix::Safe(format!("remove {}", names.join(" "))),
+        );
+    }
+    for t in cx.template_cmdlines() {
+        let args = t.cmdline.pv_only_args();
+        if args.is_empty() {
+            continue;
+        }
+        let names: Vec<&str> = args.iter().map(|p| p.raw.as_str()).collect();
+        out.emit(
+            cx.at(&t.path, Some(t.line)),
+            format!(
+                "{}: {} only work under PV and are copied into new entries",
+                t.key,
+                names.join(" ")
+            ),
+            Some(t.text.clone()),
             Fix::Safe(format!("remove {}", names.join(" "))),
         );
     }

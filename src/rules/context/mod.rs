@@ -258,3 +258,11 @@ pub struct TemplateCmdline {
     pub key: String,
     pub cmdline: crate::parse::cmdline::Cmdline,
 }
+
+impl Context<'_> {
+    /// 512 bytes of the disk at sector `lba`, if the disk has them.
+    pub fn disk_sector(&self, lba: u64) -> Option<Vec<u8>> {
+        let off = lba.checked_mul(512)?;
+        crate::image::read_vec(self.guest.disk.as_ref(), off, 512).ok()
+    }
+}
