@@ -1,6 +1,6 @@
 //! The code registry: every rule, in catalog order. A code is never reused or renumbered.
 
-use super::{boot, console, device, Rule};
+use super::{boot, console, device, network, Rule};
 
 /// All rules.
 pub static ALL: &[&Rule] = &[
@@ -18,7 +18,16 @@ pub static ALL: &[&Rule] = &[
     &console::kernel_console_missing::RULE,
     &console::pv_only_args::RULE,
     &console::template_console_pv_only::RULE,
+    &console::inittab_getty_pv_console::RULE,
+    &console::upstart_getty_pv_console::RULE,
+    &console::systemd_getty_pv_console::RULE,
+    &console::securetty_missing_console::RULE,
+    &console::pv_console_missing::RULE,
     &boot::no_boot_code::RULE,
+    &network::persistent_net::RULE,
+    &network::ifcfg_hwaddr::RULE,
+    &network::xen_driver_aliases::RULE,
+    &network::xen_guest_tools::RULE,
 ];
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 pub mod boot;
 pub mod parsed;
+mod system;
 
 pub use boot::{BootEntry, EntrySource};
 pub use parsed::Parsed;
