@@ -1,6 +1,7 @@
 //! The code registry: every rule, in catalog order. A code is never reused or renumbered.
 
 use super::{boot, console, device, kernel, Rule};
+use super::{boot, console, device, network, Rule};
 
 /// All rules.
 pub static ALL: &[&Rule] = &[
@@ -19,6 +20,11 @@ pub static ALL: &[&Rule] = &[
     &console::kernel_console_missing::RULE,
     &console::pv_only_args::RULE,
     &console::template_console_pv_only::RULE,
+    &console::inittab_getty_pv_console::RULE,
+    &console::upstart_getty_pv_console::RULE,
+    &console::systemd_getty_pv_console::RULE,
+    &console::securetty_missing_console::RULE,
+    &console::pv_console_missing::RULE,
     &boot::no_boot_code::RULE,
     &boot::chain_target_empty::RULE,
     &boot::grub2_core_missing::RULE,
@@ -28,6 +34,10 @@ pub static ALL: &[&Rule] = &[
     &kernel::initramfs_unreadable::RULE,
     &kernel::no_pv_support::RULE,
     &kernel::suse_initrd_modules::RULE,
+    &network::persistent_net::RULE,
+    &network::ifcfg_hwaddr::RULE,
+    &network::xen_driver_aliases::RULE,
+    &network::xen_guest_tools::RULE,
 ];
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 pub mod boot;
 pub mod kernel;
 pub mod parsed;
+mod system;
 
 pub use boot::{BootEntry, EntrySource};
 pub use parsed::Parsed;
