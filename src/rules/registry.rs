@@ -18,7 +18,16 @@ pub static ALL: &[&Rule] = &[
     &console::kernel_console_missing::RULE,
     &console::pv_only_args::RULE,
     &console::template_console_pv_only::RULE,
+    &console::grub_legacy_no_serial::RULE,
+    &console::grub_legacy_splashimage::RULE,
+    &console::grub2_no_serial::RULE,
     &boot::no_boot_code::RULE,
+    &boot::config_not_on_partition_1::RULE,
+    &boot::grub_partition_partitionless::RULE,
+    &boot::default_entry_invalid::RULE,
+    &boot::entry_file_missing::RULE,
+    &boot::stale_config::RULE,
+    &boot::no_config::RULE,
 ];
 
 #[cfg(test)]
