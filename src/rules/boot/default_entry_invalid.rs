@@ -116,7 +116,7 @@ fn names_bls_entry(cx: &Context, doc: &Grub2Config, value: &str) -> bool {
 
 fn grub2(cx: &Context, out: &mut Emitter, p: &Parsed<Grub2Config>) {
     let doc = &p.doc;
-    if doc.menu.is_empty() && !(doc.uses_blscfg() && !cx.bls().is_empty()) {
+    if doc.menu.is_empty() && (!doc.uses_blscfg() || cx.bls().is_empty()) {
         return;
     }
     let res = doc.default_entry();

@@ -31,11 +31,14 @@ struct Load<'e> {
     what: &'static str,
     written: &'e str,
     guest: &'e str,
-    line: Option<(usize, String)>,
+    line: Option<Line>,
 }
 
+/// A line number and its text.
+type Line = (usize, String);
+
 /// The line of the kernel file and of each initrd file of `e`, from its parsed config.
-fn file_lines(cx: &Context, e: &BootEntry) -> (Option<(usize, String)>, Vec<(usize, String)>) {
+fn file_lines(cx: &Context, e: &BootEntry) -> (Option<Line>, Vec<Line>) {
     match e.source {
         EntrySource::GrubLegacy => {
             let Some(x) = cx
