@@ -18,9 +18,9 @@ pub const RULE: Rule = Rule {
         summary: "the bootloader's default names an entry that does not exist",
         explanation: "GRUB legacy counts `default N` from 0; GRUB 2's `set default` takes a \
 number, a title, an id or a `>` path into a submenu, or `${saved_entry}` from grubenv. A default \
-that names nothing makes pygrub and GRUB fall back to the first entry (or stop at the menu), \
-which after kernel updates, a removed entry or a hand edit is often an old, Xen-only or missing \
-kernel: the guest that booted under PV because pygrub was told which entry to use boots \
+that names nothing makes GRUB fall back to the first entry or stop with an error. After kernel \
+updates, a removed entry or a hand edit, that first entry is often an old, Xen-only or missing \
+kernel: a guest that booted the right kernel under PV (pygrub was told which one) boots \
 something else under HVM, or nothing. `default saved` and defaults held in variables are only \
 known at boot: they are reported as information so the entry that boots can be checked by hand. \
 The fix is manual: set the default to the entry that should boot (grub-set-default, \

@@ -10,11 +10,11 @@ pub const RULE: Rule = Rule {
         name: "grub-legacy-splashimage",
         area: Area::Console,
         summary: "a GRUB legacy config has a splashimage line, which breaks a serial menu",
-        explanation: "Red Hat's GRUB legacy draws a graphical splash menu when menu.lst has \
-`splashimage=`. pygrub ignores it, so PV guests keep the installer's line. A real GRUB legacy \
-under HVM (installed, or a GRUB ISO chain-loading the guest's config, as in the prgmr conversion \
-method) switches to graphics mode for it and the menu no longer reaches the serial console, even \
-with serial and terminal lines; on some builds the menu hangs on the serial line. The guest can \
+        explanation: "The patched GRUB legacy of Red Hat and other distributions draws a \
+graphical splash menu when menu.lst has `splashimage=`. pygrub ignores it, so PV guests keep the \
+installer's line. A real GRUB legacy under HVM (installed, or a GRUB ISO chain-loading the \
+guest's config, as in the prgmr conversion method) switches to graphics mode for it and the menu \
+no longer reaches the serial console, even with serial and terminal lines. The guest can \
 still boot its default entry after the timeout, but nobody on the serial console can choose or \
 edit an entry. The fix comments the splashimage line out.",
         severities: Severities::hvm(Severity::Warning),
