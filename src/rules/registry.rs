@@ -1,7 +1,6 @@
 //! The code registry: every rule, in catalog order. A code is never reused or renumbered.
 
-use super::{boot, console, device, kernel, Rule};
-use super::{boot, console, device, network, Rule};
+use super::{boot, console, device, kernel, network, Rule};
 
 /// All rules.
 pub static ALL: &[&Rule] = &[
@@ -24,8 +23,17 @@ pub static ALL: &[&Rule] = &[
     &console::upstart_getty_pv_console::RULE,
     &console::systemd_getty_pv_console::RULE,
     &console::securetty_missing_console::RULE,
+    &console::grub_legacy_no_serial::RULE,
+    &console::grub_legacy_splashimage::RULE,
+    &console::grub2_no_serial::RULE,
     &console::pv_console_missing::RULE,
     &boot::no_boot_code::RULE,
+    &boot::config_not_on_partition_1::RULE,
+    &boot::grub_partition_partitionless::RULE,
+    &boot::default_entry_invalid::RULE,
+    &boot::entry_file_missing::RULE,
+    &boot::stale_config::RULE,
+    &boot::no_config::RULE,
     &boot::chain_target_empty::RULE,
     &boot::grub2_core_missing::RULE,
     &kernel::xen_only_default::RULE,

@@ -1,5 +1,8 @@
 //! `CON`: consoles — kernel messages and login prompts where the target's console is.
 
+pub mod grub2_no_serial;
+pub mod grub_legacy_no_serial;
+pub mod grub_legacy_splashimage;
 pub mod inittab_getty_pv_console;
 pub mod kernel_console_missing;
 pub mod kernel_console_pv_only;

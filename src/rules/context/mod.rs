@@ -247,6 +247,25 @@ impl<'g> Context<'g> {
         }
         out
     }
+
+    /// What a `saved` default of the config at `config` (a canonical path) reads: GRUB 2's
+    /// `saved_entry` in the `grubenv` beside it, or for a GRUB legacy config the entry number on
+    /// the first line of the `default` file beside it. `None` when that file is missing or
+    /// holds no value (GRUB then boots the first entry).
+    pub fn saved_default(&self, config: &str) -> Option<String> {
+        let dir = config.rsplit_once('/').map_or("", |(d, _)| d);
+        let legacy = self.grub_legacy().iter().any(|p| p.path == config);
+        let file = if legacy { "default" } else { "grubenv" };
+        let text = parsed::text(self.guest.files(), &format!("{dir}/{file}"))?;
+        let value = if legacy {
+            text.lines().next().map(str::trim)
+        } else {
+            text.lines()
+                .filter(|l| !l.starts_with('#'))
+                .find_map(|l| l.strip_prefix("saved_entry="))
+        }?;
+        Some(value.trim_end().to_string()).filter(|v| !v.is_empty() && !v.starts_with('#'))
+    }
 }
 
 /// A command line that `grub-mkconfig` or `update-grub` copies into generated entries.
