@@ -270,12 +270,7 @@ fn grub2_and_bls_entries_are_checked_too() {
         .unwrap()
         .iter()
         .filter(|f| f["location"]["path"] == "/boot/grub/grub.cfg")
-        .map(|f| {
-            (
-                f["code"].as_str().unwrap(),
-                f["location"]["line"].as_u64().unwrap(),
-            )
-        })
+        .filter_map(|f| Some((f["code"].as_str()?, f["location"]["line"].as_u64()?)))
         .collect();
     assert!(
         hits.contains(&("DEV006", 4)) && hits.contains(&("CON001", 4)),

@@ -1684,8 +1684,9 @@ mod tests {
         assert_eq!(cfg.terminal_input[0].args, ["serial", "console"]);
         assert_eq!(cfg.terminal_output[0].args, ["serial", "console"]);
         let c = cfg.entries[0].kernel().unwrap().cmdline.consoles();
-        assert_eq!(c.len(), 2);
-        assert_eq!(c[1].options.as_deref(), Some("115200"));
+        assert_eq!(c.len(), 3);
+        assert_eq!(c[0].device, "hvc0");
+        assert_eq!(c[2].options.as_deref(), Some("115200"));
         let s = serial_cmd(&parse("serial -u 1 -s 9600 com1\n").commands[0]);
         assert_eq!((s.unit, s.speed), (Some(1), Some(9600)));
     }
