@@ -213,7 +213,8 @@ fn select_ignore_and_exit_status() {
         out.trim_end().ends_with("fixable with `pv2hvm fix`)"),
         "{out}"
     );
-    assert!(out.contains("will not boot on kvm: 2 errors"), "{out}");
+    // DEV001 (fstab), BOOT001 (zero MBR) and BOOT007 (no bootloader config at all).
+    assert!(out.contains("will not boot on kvm: 3 errors"), "{out}");
     let (code, out, _) = pv2hvm(&["check", "--target", "kvm", "--ignore", "DEV,BOOT", p]);
     assert_eq!(code, 0, "{out}");
     let (code, out, _) = pv2hvm(&[
