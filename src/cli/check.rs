@@ -70,6 +70,9 @@ pub struct Args {
     /// Colour the human output (auto: on a terminal, unless NO_COLOR is set).
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+    /// Print the bytes read from the image and the time taken to standard error.
+    #[arg(long)]
+    stats: bool,
 }
 
 fn use_color(c: Color) -> bool {
@@ -82,6 +85,7 @@ fn use_color(c: Color) -> bool {
 
 /// Run `check`.
 pub fn run(a: Args) -> i32 {
+    let started = std::time::Instant::now();
     let selection = match a.audit.selection() {
         Ok(s) => s,
         Err(e) => {
@@ -127,5 +131,13 @@ pub fn run(a: Args) -> i32 {
         }
     };
     print!("{out}");
+    if a.stats {
+        eprintln!(
+            "pv2hvm: read {} bytes in {} requests, {:.2} ms",
+            guest.stats.bytes(),
+            guest.stats.reads(),
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
     i32::from(findings.iter().any(|f| f.severity >= a.fail_on))
 }

@@ -11,6 +11,38 @@ pub struct Args {
     /// Explain every rule.
     #[arg(long)]
     all: bool,
+    /// With --all: print the catalog as one Markdown table (as in the README).
+    #[arg(long, requires = "all")]
+    table: bool,
+}
+
+/// The catalog as a Markdown table: code, name, severity per target, fix, summary.
+pub fn table() -> String {
+    let mut o = String::from(
+        "| code | name | xen-hvm | xen-pvhvm | kvm | nitro | xen-pv | fix | summary |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
+    );
+    for r in registry::ALL {
+        let i = &r.info;
+        let sev: Vec<String> = Target::ALL
+            .iter()
+            .map(|t| {
+                i.severities
+                    .on(*t)
+                    .map_or("-".to_string(), |s| s.to_string())
+            })
+            .collect();
+        let fix = format!("{:?}", i.fix).to_lowercase();
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {fix} | {} |",
+            i.code,
+            i.name,
+            sev.join(" | "),
+            i.summary
+        );
+    }
+    o
 }
 
 fn severity_table(r: &Rule) -> String {
@@ -60,6 +92,10 @@ fn textwrap(s: &str, width: usize) -> Vec<String> {
 
 /// Run `explain`.
 pub fn run(a: Args) -> i32 {
+    if a.all && a.table {
+        print!("{}", table());
+        return 0;
+    }
     if a.all {
         let texts: Vec<String> = registry::ALL.iter().map(|r| explain(r)).collect();
         print!("{}", texts.join("\n"));

@@ -20,6 +20,7 @@ pub struct GuestSpec {
     separate_boot: bool,
     swap: bool,
     boot_code: Option<PathBuf>,
+    active: bool,
     fs_type: &'static str,
 }
 
@@ -41,6 +42,7 @@ impl GuestSpec {
             separate_boot: false,
             swap: false,
             boot_code: None,
+            active: false,
             fs_type: "ext4",
         }
     }
@@ -83,6 +85,11 @@ impl GuestSpec {
     /// Copy the first 440 bytes of this file into the MBR.
     pub fn boot_code(mut self, file: &str) -> Self {
         self.boot_code = Some(PathBuf::from(file));
+        self
+    }
+    /// Mark the root partition active (bootable).
+    pub fn active(mut self) -> Self {
+        self.active = true;
         self
     }
     /// Root filesystem type (ext2, ext3, ext4).
@@ -142,7 +149,8 @@ impl GuestSpec {
             parts.push((boot_fs, start));
             start += 4096;
         }
-        layout.push_str(&format!("start={start}, size=16384, type=83\n"));
+        let flag = if self.active { ", bootable" } else { "" };
+        layout.push_str(&format!("start={start}, size=16384, type=83{flag}\n"));
         parts.push((root_fs, start));
         start += 16384;
         if self.swap {
