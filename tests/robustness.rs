@@ -20,10 +20,10 @@ struct Outcome {
     elapsed: Duration,
 }
 
-fn inspect_limited(img: &Path) -> Outcome {
+fn run_limited(img: &Path, command: &str) -> Outcome {
     let started = Instant::now();
     let script = format!(
-        "ulimit -v {MEM_LIMIT_KIB}; exec timeout -s KILL {} {} inspect --json {} >/dev/null",
+        "ulimit -v {MEM_LIMIT_KIB}; exec timeout -s KILL {} {} {command} {} >/dev/null",
         TIME_LIMIT.as_secs(),
         bin().display(),
         img.display()
@@ -65,7 +65,7 @@ fn decompress_all(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-fn run_parallel(images: &[PathBuf]) -> Vec<Outcome> {
+fn run_parallel(images: &[PathBuf], command: &str) -> Vec<Outcome> {
     let results = Mutex::new(Vec::new());
     let next = Mutex::new(0usize);
     std::thread::scope(|s| {
@@ -77,7 +77,7 @@ fn run_parallel(images: &[PathBuf]) -> Vec<Outcome> {
                     *n - 1
                 };
                 let Some(img) = images.get(i) else { break };
-                let o = inspect_limited(img);
+                let o = run_limited(img, command);
                 results.lock().unwrap().push(o);
             });
         }
@@ -90,7 +90,25 @@ fn every_e2fsprogs_image_gives_an_answer_or_a_clean_error() {
     let dir = tempfile::tempdir().unwrap();
     let images = decompress_all(dir.path());
     assert_eq!(images.len(), 218, "the e2fsprogs corpus has 218 images");
-    let outcomes = run_parallel(&images);
+    let mut outcomes = run_parallel(&images, "inspect --json");
+    // The audit reads and parses guest files of these damaged filesystems too; exit 1 only
+    // means it found hazards.
+    let checks = run_parallel(&images, "check --format json --target kvm");
+    for o in &checks {
+        if o.code == 1 || o.code == 0 {
+            continue;
+        }
+        outcomes.push(Outcome {
+            name: format!("check {}", o.name),
+            code: o.code,
+            stderr: o.stderr.clone(),
+            elapsed: o.elapsed,
+        });
+    }
+    assert!(
+        checks.iter().all(|o| !o.stderr.contains("panicked")),
+        "check panicked"
+    );
     let mut bad = Vec::new();
     let (mut ok, mut refused) = (0, 0);
     for o in &outcomes {
@@ -116,6 +134,12 @@ fn every_e2fsprogs_image_gives_an_answer_or_a_clean_error() {
         bad.join("\n")
     );
     assert!(ok > 150, "only {ok} of 218 images could be inspected");
+    let audited = checks.iter().filter(|o| o.code <= 1).count();
+    println!("check: {audited} of {} audited", checks.len());
+    assert!(
+        audited > 150,
+        "only {audited} of 218 images could be audited"
+    );
 }
 
 #[test]
