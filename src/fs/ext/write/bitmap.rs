@@ -110,8 +110,7 @@ impl ExtWriter {
                 return corrupt(format!("group {group}: descriptor checksum is wrong"));
             }
         }
-        let itable_blocks = (self.sb.inodes_per_group as u64
-            * self.sb.inode_record_size() as u64)
+        let itable_blocks = (self.sb.inodes_per_group as u64 * self.sb.inode_record_size() as u64)
             .div_ceil(self.sb.block_size());
         for (what, b, n) in [
             ("block bitmap", d.block_bitmap(), 1),
@@ -168,8 +167,15 @@ impl ExtWriter {
             };
             let want = if mask { c } else { c & 0xFFFF };
             if stored != want {
-                let what = if kind == Kind::Block { "block" } else { "inode" };
-                return corrupt(format!("group {}: {what} bitmap checksum is wrong", d.group));
+                let what = if kind == Kind::Block {
+                    "block"
+                } else {
+                    "inode"
+                };
+                return corrupt(format!(
+                    "group {}: {what} bitmap checksum is wrong",
+                    d.group
+                ));
             }
         }
         Ok((block, data))
@@ -271,7 +277,10 @@ impl ExtWriter {
             let (first, n) = self.group_span(g);
             let mut d = self.desc(g)?;
             if self.gdt_csum && d.flags() & bg::BLOCK_UNINIT != 0 {
-                return corrupt(format!("block {} is in use in an uninitialised group", sorted[i]));
+                return corrupt(format!(
+                    "block {} is in use in an uninitialised group",
+                    sorted[i]
+                ));
             }
             let (bblock, mut bits) = self.load_bitmap(&d, Kind::Block)?;
             let mut freed = 0u32;
@@ -329,6 +338,8 @@ impl ExtWriter {
             self.sb_adjust_free(0, -1)?;
             return Ok((g * ipg + i + 1) as u32);
         }
-        Err(WriteError::NoSpace("no free inode in an initialised group".into()))
+        Err(WriteError::NoSpace(
+            "no free inode in an initialised group".into(),
+        ))
     }
 }

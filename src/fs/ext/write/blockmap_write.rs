@@ -47,11 +47,17 @@ impl Reader<'_> {
             return Ok(());
         }
         if self.ended {
-            return refused(format!("inode {} is sparse (has holes); not rewritten", self.ino));
+            return refused(format!(
+                "inode {} is sparse (has holes); not rewritten",
+                self.ino
+            ));
         }
         self.check(p)?;
         if self.data.len() >= self.max_blocks {
-            return refused(format!("inode {} is larger than the writer handles", self.ino));
+            return refused(format!(
+                "inode {} is larger than the writer handles",
+                self.ino
+            ));
         }
         self.data.push(p);
         Ok(())
@@ -62,7 +68,10 @@ impl Reader<'_> {
             return Ok(());
         }
         if self.ended {
-            return refused(format!("inode {} is sparse (has holes); not rewritten", self.ino));
+            return refused(format!(
+                "inode {} is sparse (has holes); not rewritten",
+                self.ino
+            ));
         }
         self.check(p)?;
         self.meta.push(p);

@@ -106,6 +106,7 @@ pub fn dx_node_ok(seed: u32, block: &[u8], count_at: usize) -> bool {
     }
     let c = crc32c_raw(seed, &block[..count_at + 8 * count]);
     let c = crc32c_raw(c, &block[tail..tail + 4]);
+    let c = crc32c_raw(c, &[0; 4]);
     le32(block, tail + 4) == c
 }
 

@@ -83,10 +83,21 @@ fn put_entry(b: &mut [u8], off: usize, ino: u32, rec_len: usize, name: &[u8], ft
 }
 
 /// Insert into `b[..end]` if some entry has the room; returns whether it did.
-fn try_insert(b: &mut [u8], end: usize, name: &[u8], ino: u32, ft: u8, what: &dyn Fn() -> String) -> Result<bool> {
+fn try_insert(
+    b: &mut [u8],
+    end: usize,
+    name: &[u8],
+    ino: u32,
+    ft: u8,
+    what: &dyn Fn() -> String,
+) -> Result<bool> {
     let need = entry_size(name.len());
     for e in entries(b, end, what)? {
-        let used = if e.ino == 0 { 0 } else { entry_size(e.name_len) };
+        let used = if e.ino == 0 {
+            0
+        } else {
+            entry_size(e.name_len)
+        };
         if e.rec_len < used + need {
             continue;
         }
@@ -134,7 +145,9 @@ impl ExtWriter {
     pub(super) fn lookup(&self, dir: u32, name: &[u8]) -> Result<Option<u32>> {
         let (_, inode) = self.load_inode(dir)?;
         if !inode.is_dir() {
-            return Err(WriteError::NotFound(format!("inode {dir} is not a directory")));
+            return Err(WriteError::NotFound(format!(
+                "inode {dir} is not a directory"
+            )));
         }
         if inode.flags & flags::ENCRYPT != 0 {
             return refused(format!("directory inode {dir} is encrypted"));
@@ -158,7 +171,10 @@ impl ExtWriter {
             return refused(format!("{path:?} is not an absolute path"));
         }
         let mut cur = 2u32;
-        let parts: Vec<&str> = path.split('/').filter(|c| !c.is_empty() && *c != ".").collect();
+        let parts: Vec<&str> = path
+            .split('/')
+            .filter(|c| !c.is_empty() && *c != ".")
+            .collect();
         if parts.len() > MAX_COMPONENTS {
             return refused("path too deep");
         }
@@ -171,7 +187,9 @@ impl ExtWriter {
                 ));
             }
             if !inode.is_dir() {
-                return Err(WriteError::NotFound(format!("{path}: not a directory on the way")));
+                return Err(WriteError::NotFound(format!(
+                    "{path}: not a directory on the way"
+                )));
             }
             cur = self
                 .lookup(cur, c.as_bytes())?
@@ -229,12 +247,22 @@ impl ExtWriter {
         Err(WriteError::NoSpace(format!(
             "directory inode {dir} has no room for the entry{}; growing directories is not \
              supported",
-            if indexed { " in the htree leaf its hash selects" } else { "" }
+            if indexed {
+                " in the htree leaf its hash selects"
+            } else {
+                ""
+            }
         )))
     }
 
     /// The logical leaf block of an htree directory where `name` belongs.
-    fn htree_leaf(&self, dir: u32, seed: Option<u32>, blocks: &[Option<u64>], name: &[u8]) -> Result<usize> {
+    fn htree_leaf(
+        &self,
+        dir: u32,
+        seed: Option<u32>,
+        blocks: &[Option<u64>],
+        name: &[u8],
+    ) -> Result<usize> {
         let bad = |m: &str| corrupt(format!("htree directory inode {dir}: {m}"));
         let bs = self.sb.block_size() as usize;
         let Some(Some(p0)) = blocks.first() else {
@@ -244,11 +272,18 @@ impl ExtWriter {
         if le16(&node, 4) != 12 || node[6] != 1 || node[8] != b'.' || node[12 + 6] != 2 {
             return bad("root does not start with . and ..");
         }
-        if rec_len_from_disk(le16(&node, 16), bs) != bs - 12 || le32(&node, 0x18) != 0 || node[0x1D] != 8 {
+        if rec_len_from_disk(le16(&node, 16), bs) != bs - 12
+            || le32(&node, 0x18) != 0
+            || node[0x1D] != 8
+        {
             return bad("bad root info");
         }
         let levels = node[0x1E] as usize;
-        let max_levels = if self.sb.feature_incompat & incompat::LARGEDIR != 0 { 3 } else { 2 };
+        let max_levels = if self.sb.feature_incompat & incompat::LARGEDIR != 0 {
+            3
+        } else {
+            2
+        };
         if levels >= max_levels {
             return bad("too many index levels");
         }
@@ -328,7 +363,10 @@ fn half_md4_transform(buf: &mut [u32; 4], x: &[u32]) {
     const K3: u32 = 0o15666365641;
     macro_rules! round {
         ($f:expr, $a:ident, $b:ident, $c:ident, $d:ident, $x:expr, $s:expr) => {
-            $a = $a.wrapping_add($f($b, $c, $d)).wrapping_add($x).rotate_left($s)
+            $a = $a
+                .wrapping_add($f($b, $c, $d))
+                .wrapping_add($x)
+                .rotate_left($s)
         };
     }
     round!(f, a, b, c, d, x[0], 3);
@@ -383,7 +421,11 @@ fn str2hashbuf(msg: &[u8], num: usize, signed: bool) -> Vec<u32> {
     let mut val = pad;
     let take = msg.len().min(num * 4);
     for (i, &c) in msg[..take].iter().enumerate() {
-        let v = if signed { c as i8 as i32 as u32 } else { c as u32 };
+        let v = if signed {
+            c as i8 as i32 as u32
+        } else {
+            c as u32
+        };
         val = v.wrapping_add(val << 8);
         if i % 4 == 3 {
             out.push(val);
@@ -449,7 +491,14 @@ mod tests {
     #[test]
     fn hashes_match_e2fsprogs() {
         let name = "nameé-with-a-longer-name-over-sixteen-and-thirty-two-bytes".as_bytes();
-        let want = [0xd5a86288u32, 0xd6150c8a, 0xcf173b60, 0x096e71f6, 0x88c9531e, 0xfe1893ce];
+        let want = [
+            0xd5a86288u32,
+            0xd6150c8a,
+            0xcf173b60,
+            0x096e71f6,
+            0x88c9531e,
+            0xfe1893ce,
+        ];
         for (v, w) in want.iter().enumerate() {
             assert_eq!(dirhash(name, v as u8, &[0; 4]), *w, "version {v}");
         }
@@ -458,6 +507,9 @@ mod tests {
         assert_eq!(dirhash(b"hello", 0, &[0; 4]), 0x32252546);
         let seed = [0x67452301, 0xefcdab89, 0x67452301, 0xefcdab89];
         assert_eq!(dirhash(b"hello", 1, &seed), 0xa26e4a80);
-        assert_eq!(dirhash(b"file-with-a-longer-name-123", 2, &seed), 0x6e2e7718);
+        assert_eq!(
+            dirhash(b"file-with-a-longer-name-123", 2, &seed),
+            0x6e2e7718
+        );
     }
 }

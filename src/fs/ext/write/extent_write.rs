@@ -2,9 +2,9 @@
 //! blocks, and build a tree for a new block list (in the inode when 4 runs fit, else one level
 //! of up to 4 leaf blocks, each with its checksum tail).
 
+use super::overlay::CowDevice;
 use super::{corrupt, csum, refused, Result};
 use crate::fs::ext::error::{le16, le32};
-use super::overlay::CowDevice;
 
 const MAGIC: u16 = 0xF30A;
 /// Longest initialised run.
@@ -58,7 +58,9 @@ fn leaf_entries(b: &[u8], n: usize, blocks_count: u64, ino: u32, out: &mut Vec<R
             ));
         }
         if raw_len == 0 || physical == 0 || physical.saturating_add(raw_len) > blocks_count {
-            return corrupt(format!("inode {ino}: extent at block {physical} is impossible"));
+            return corrupt(format!(
+                "inode {ino}: extent at block {physical} is impossible"
+            ));
         }
         out.push(Run {
             logical,

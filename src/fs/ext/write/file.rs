@@ -153,7 +153,11 @@ impl ExtWriter {
         gid: u32,
     ) -> Result<()> {
         let nb = name.as_bytes();
-        if nb.is_empty() || nb.len() > 255 || name == "." || name == ".." || nb.contains(&b'/')
+        if nb.is_empty()
+            || nb.len() > 255
+            || name == "."
+            || name == ".."
+            || nb.contains(&b'/')
             || nb.contains(&0)
         {
             return refused(format!("{name:?} is not a valid file name"));
@@ -161,13 +165,17 @@ impl ExtWriter {
         let bs = self.sb.block_size() as usize;
         if let NewObject::Symlink(t) = obj {
             if t.is_empty() || t.contains(&0) || t.len() >= bs.min(4096) {
-                return refused("a symlink target must be 1 to 4095 bytes (and less than a block) without NUL");
+                return refused(
+                    "a symlink target must be 1 to 4095 bytes (and less than a block) without NUL",
+                );
             }
         }
         let dir = self.resolve(dir_path)?;
         let (_, dinode) = self.load_inode(dir)?;
         if !dinode.is_dir() {
-            return Err(WriteError::NotFound(format!("{dir_path} is not a directory")));
+            return Err(WriteError::NotFound(format!(
+                "{dir_path} is not a directory"
+            )));
         }
         self.check_writable(&dinode, dir_path)?;
         if self.lookup(dir, nb)?.is_some() {

@@ -97,7 +97,10 @@ impl ExtWriter {
             (flags::IMMUTABLE, "is immutable (chattr +i)"),
             (flags::APPEND, "is append-only (chattr +a)"),
             (flags::EA_INODE, "is an extended attribute inode"),
-            (flags::HUGE_FILE, "counts its blocks in filesystem blocks (huge_file)"),
+            (
+                flags::HUGE_FILE,
+                "counts its blocks in filesystem blocks (huge_file)",
+            ),
             (0x4000_0000, "is case-insensitive (casefold)"),
         ];
         for (bit, why) in bad {

@@ -194,8 +194,7 @@ impl ExtWriter {
                 dev.size()
             ));
         }
-        if sb.group_count() > u32::MAX as u64 || sb.blocks_per_group as u64 > 8 * sb.block_size()
-        {
+        if sb.group_count() > u32::MAX as u64 || sb.blocks_per_group as u64 > 8 * sb.block_size() {
             return corrupt("impossible block group geometry");
         }
         if sb.inodes_per_group as u64 > 8 * sb.block_size()
@@ -205,8 +204,7 @@ impl ExtWriter {
             return corrupt("impossible inode geometry");
         }
         let csum = sb.has_metadata_csum().then(|| sb.csum_seed());
-        let gdt_csum =
-            sb.has_metadata_csum() || sb.feature_ro_compat & ro_compat::GDT_CSUM != 0;
+        let gdt_csum = sb.has_metadata_csum() || sb.feature_ro_compat & ro_compat::GDT_CSUM != 0;
         Ok(ExtWriter {
             cow: CowDevice::new(dev, sb.block_size()),
             sb,
@@ -251,7 +249,16 @@ impl ExtWriter {
         uid: u32,
         gid: u32,
     ) -> Result<()> {
-        self.atomic(|w| w.create(dir_path, name, file::NewObject::File(contents), mode, uid, gid))
+        self.atomic(|w| {
+            w.create(
+                dir_path,
+                name,
+                file::NewObject::File(contents),
+                mode,
+                uid,
+                gid,
+            )
+        })
     }
 
     /// Create the symbolic link `dir_path/name` pointing at `target` (owned by root).
@@ -290,7 +297,12 @@ impl ExtWriter {
     fn sb_adjust_free(&mut self, blocks: i64, inodes: i64) -> Result<()> {
         let mut raw = self.sb_raw()?;
         let wide = self.sb.is_64bit();
-        let fb = le32(&raw, 0xC) as u64 | if wide { (le32(&raw, 0x158) as u64) << 32 } else { 0 };
+        let fb = le32(&raw, 0xC) as u64
+            | if wide {
+                (le32(&raw, 0x158) as u64) << 32
+            } else {
+                0
+            };
         let fi = le32(&raw, 0x10) as u64;
         let nb = fb as i64 + blocks;
         let ni = fi as i64 + inodes;
