@@ -56,7 +56,11 @@ fn entries(b: &[u8], end: usize, what: &dyn Fn() -> String) -> Result<Vec<Ent>> 
         }
         let rec_len = rec_len_from_disk(le16(b, off + 4), b.len());
         let name_len = b[off + 6] as usize;
-        if rec_len < 8 || rec_len % 4 != 0 || off + rec_len > end || 8 + name_len > rec_len {
+        if rec_len < 8
+            || !rec_len.is_multiple_of(4)
+            || off + rec_len > end
+            || 8 + name_len > rec_len
+        {
             return corrupt(format!("{}: bad entry at offset {off}", what()));
         }
         out.push(Ent {

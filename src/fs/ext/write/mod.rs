@@ -105,6 +105,7 @@ const INCOMPAT_OK: u32 = incompat::FILETYPE
     | incompat::FLEX_BG
     | incompat::CSUM_SEED
     | incompat::LARGEDIR
+    | incompat::META_BG
     | incompat::ENCRYPT;
 /// Read-only-compatible features the writer handles.
 const RO_COMPAT_OK: u32 = ro_compat::SPARSE_SUPER
@@ -194,7 +195,10 @@ impl ExtWriter {
                 dev.size()
             ));
         }
-        if sb.group_count() > u32::MAX as u64 || sb.blocks_per_group as u64 > 8 * sb.block_size() {
+        if sb.group_count() == 0
+            || sb.group_count() > u32::MAX as u64
+            || sb.blocks_per_group as u64 > 8 * sb.block_size()
+        {
             return corrupt("impossible block group geometry");
         }
         if sb.inodes_per_group as u64 > 8 * sb.block_size()
@@ -353,7 +357,11 @@ impl ExtWriter {
             return 0;
         }
         let want = le16(raw_sb, 0x15E);
-        let want = if want >= 4 && want % 4 == 0 { want } else { 32 };
+        let want = if want >= 4 && want.is_multiple_of(4) {
+            want
+        } else {
+            32
+        };
         want.max(32).min(rs - 128)
     }
 }
