@@ -10,13 +10,19 @@
 //! (up to 4 leaves); linear and htree directories (insertion into an existing block with room,
 //! never growing the directory); `metadata_csum` (inodes, extent blocks, directory blocks and
 //! tails, htree nodes checked, bitmaps, group descriptors, superblock), the crc16 `uninit_bg`
-//! descriptor checksum, `64bit`, `flex_bg`, `sparse_super(2)`, `huge_file` (files without the
-//! per-inode flag). Groups whose bitmaps are uninitialised are skipped, never allocated from.
+//! descriptor checksum, `64bit`, `flex_bg`, `meta_bg`, `sparse_super(2)`, `huge_file` (files
+//! without the per-inode flag). Groups whose bitmaps are uninitialised (`BLOCK_UNINIT`,
+//! `INODE_UNINIT`) are skipped, never allocated from. Only the primary superblock and group
+//! descriptors are updated, as the kernel does.
 //!
 //! Refused, before anything is changed: a journal that needs recovery, a filesystem with errors
-//! or not cleanly unmounted, pending orphans, inline_data, bigalloc, meta_bg, mmp, compression,
-//! dirdata, ea_inode, casefold, snapshots/replicas/shared blocks/read-only, unknown features,
-//! a bad superblock checksum; quota when an operation would change usage.
+//! or not cleanly unmounted, pending orphans, inline_data, bigalloc, mmp, compression, dirdata,
+//! ea_inode, casefold, snapshots/replicas/shared blocks/read-only, unknown features, a bad
+//! superblock checksum. Per operation: quota when usage would change; sparse files, unwritten
+//! extents, extent trees deeper than 1 (or needing more than 4 leaves), triple indirect blocks;
+//! encrypted, immutable, append-only, verity or huge_file-flagged inodes; any checksum error on
+//! metadata about to be changed (superblock, descriptor, bitmap, inode, extent block, directory
+//! block, htree node).
 
 mod bitmap;
 mod blockmap_write;
@@ -228,9 +234,10 @@ impl ExtWriter {
         &self.sb
     }
 
-    /// The changed byte ranges (whole blocks), in offset order.
-    pub fn finish(self) -> Result<Vec<(u64, Vec<u8>)>> {
-        Ok(self.cow.changes()?)
+    /// The changed byte ranges (whole filesystem blocks, offsets from the filesystem start),
+    /// in offset order. Blocks written back unchanged are left out.
+    pub fn finish(self) -> Vec<(u64, Vec<u8>)> {
+        self.cow.changes()
     }
 
     /// Replace the contents of the existing regular file at `path` (no symlink is followed).
