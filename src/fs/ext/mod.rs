@@ -18,6 +18,7 @@ pub mod inode;
 pub mod journal;
 pub mod overlay;
 pub mod superblock;
+pub mod write;
 
 use std::fmt;
 use std::io::Read;
