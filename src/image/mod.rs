@@ -52,6 +52,14 @@ impl IoStats {
     }
 }
 
+/// One write to a device: `data` at byte `offset`. Layers above compute these; only the patch
+/// layer puts them on an image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Write {
+    pub offset: u64,
+    pub data: Vec<u8>,
+}
+
 /// An opened image: its format, its guest-visible device and the read counters.
 pub struct Image {
     /// The container format detected from the content.
