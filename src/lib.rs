@@ -13,6 +13,7 @@ pub mod guest;
 pub mod image;
 pub mod parse;
 pub mod partition;
+pub mod patch;
 pub mod probe;
 pub mod report;
 pub mod rules;
