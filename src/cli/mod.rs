@@ -6,6 +6,7 @@
 mod check;
 mod explain;
 mod files;
+mod fix;
 mod inspect;
 
 use clap::{Parser, Subcommand};
@@ -36,6 +37,11 @@ enum Command {
     Check(check::Args),
     /// Explain a rule: why it breaks the boot, when it matters, and its fix.
     Explain(explain::Args),
+    /// Repair what can be repaired safely: show the plan as diffs, apply it through a journal
+    /// (in place) or into a new qcow2 overlay, then re-audit.
+    Fix(fix::FixArgs),
+    /// Restore an image to its state before the journaled fixes, byte for byte.
+    Undo(fix::UndoArgs),
 }
 
 /// Arguments naming an image.
@@ -61,6 +67,8 @@ pub fn main() -> i32 {
         Command::Cat(a) => files::cat(a),
         Command::Check(a) => check::run(a),
         Command::Explain(a) => explain::run(a),
+        Command::Fix(a) => fix::run(a),
+        Command::Undo(a) => fix::undo(a),
     }
 }
 
