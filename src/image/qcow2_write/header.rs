@@ -75,7 +75,9 @@ impl Header {
         }
         let version = be32(b, 4);
         if version != 2 && version != 3 {
-            return Err(refuse(format!("qcow2 version {version} (2 and 3 are handled)")));
+            return Err(refuse(format!(
+                "qcow2 version {version} (2 and 3 are handled)"
+            )));
         }
         let cluster_bits = be32(b, 20);
         if !(9..=21).contains(&cluster_bits) {
@@ -215,7 +217,7 @@ fn check_table(
     if bytes == 0 {
         return Ok(());
     }
-    if offset == 0 || offset % cluster_size != 0 {
+    if offset == 0 || !offset.is_multiple_of(cluster_size) {
         return Err(corrupt(format!("{what} at unaligned offset {offset:#x}")));
     }
     match offset.checked_add(bytes) {

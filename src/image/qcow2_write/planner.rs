@@ -145,7 +145,7 @@ impl Planner {
         if self.meta.contains_key(&off) {
             return Ok(());
         }
-        if off >= self.old_len || off % self.h.cluster_size != 0 {
+        if off >= self.old_len || !off.is_multiple_of(self.h.cluster_size) {
             return Err(Qcow2WriteError::Corrupt(format!(
                 "metadata cluster at {off:#x} is unaligned or past the end of the file"
             )));
@@ -344,11 +344,12 @@ impl Planner {
     /// Read guest bytes through the image and its backing chain.
     fn read_guest(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), Qcow2WriteError> {
         if self.guest.is_none() {
-            let q = Qcow2Image::open(&self.path, Arc::new(IoStats::default())).map_err(|e| match e
-            {
-                OpenError::Io(p, e) => Qcow2WriteError::Io(p, e),
-                other => Qcow2WriteError::Corrupt(other.to_string()),
-            })?;
+            let q = Qcow2Image::open(&self.path, Arc::new(IoStats::default())).map_err(
+                |e| match e {
+                    OpenError::Io(p, e) => Qcow2WriteError::Io(p, e),
+                    other => Qcow2WriteError::Corrupt(other.to_string()),
+                },
+            )?;
             self.guest = Some(q);
         }
         self.guest

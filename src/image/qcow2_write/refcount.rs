@@ -80,7 +80,7 @@ impl Planner {
         let raw = self.get_u64(table_entry)?;
         let off = raw & !0x1ff;
         if raw & 0x1ff != 0
-            || off % self.h.cluster_size != 0
+            || !off.is_multiple_of(self.h.cluster_size)
             || off >= MAX_HOST_OFFSET
             || (off != 0 && off >= self.old_len && !self.is_new(off))
         {

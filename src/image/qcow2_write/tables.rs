@@ -85,9 +85,7 @@ impl L2Entry {
             reserved |= ZERO;
         }
         if raw & reserved != 0 {
-            return Err(corrupt(format!(
-                "L2 entry {raw:#x} has reserved bits set"
-            )));
+            return Err(corrupt(format!("L2 entry {raw:#x} has reserved bits set")));
         }
         let offset = raw & OFFSET_MASK;
         let zero = raw & ZERO != 0;
@@ -122,7 +120,7 @@ pub fn check_cluster(
     if offset == 0 {
         return Ok(());
     }
-    if offset % h.cluster_size != 0 || offset >= file_len || offset >= MAX_HOST_OFFSET {
+    if !offset.is_multiple_of(h.cluster_size) || offset >= file_len || offset >= MAX_HOST_OFFSET {
         return Err(Qcow2WriteError::Corrupt(format!(
             "{what} at {offset:#x} is unaligned or past the end of the file ({file_len} bytes)"
         )));
