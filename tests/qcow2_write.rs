@@ -400,9 +400,36 @@ fn refusals() {
         q.display()
     ));
 
+    // Persistent dirty bitmap.
+    sh(&format!("qemu-img bitmap --add '{}' bm0", q.display()));
+    refused(&q, &one, "dirty bitmaps");
+    sh(&format!("qemu-img bitmap --remove '{}' bm0", q.display()));
+    check_clean(&q);
+    assert!(plan_host_writes(&q, &one).is_ok());
+
     // Internal snapshot.
     sh(&format!("qemu-img snapshot -c snap '{}'", q.display()));
     refused(&q, &one, "internal snapshot");
+
+    // A data cluster with refcount 2 (shared) is refused.
+    let sub = dir.path().join("shared");
+    fs::create_dir(&sub).unwrap();
+    let q2 = small_qcow2(&sub);
+    let img = fs::read(&q2).unwrap();
+    let map = sh(&format!("qemu-img map --output=json '{}'", q2.display()));
+    let host = map
+        .split("\"offset\": ")
+        .nth(1)
+        .and_then(|t| t.split(['}', ',']).next())
+        .and_then(|t| t.trim().parse::<u64>().ok())
+        .expect("guest offset 0 is allocated");
+    let rt = be(&img, 48, 8) as usize;
+    let block = be(&img, rt, 8);
+    let f = fs::OpenOptions::new().write(true).open(&q2).unwrap();
+    f.write_all_at(&2u16.to_be_bytes(), block + 2 * (host >> 16))
+        .unwrap();
+    drop(f);
+    refused(&q2, &one, "shared");
 
     // Not qcow2 at all / truncated.
     let junk = dir.path().join("junk");

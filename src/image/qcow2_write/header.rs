@@ -13,6 +13,8 @@ pub const INCOMPAT_COMPRESSION: u64 = 1 << 3;
 pub const INCOMPAT_EXTL2: u64 = 1 << 4;
 /// Compatible feature bit: lazy refcounts.
 pub const COMPAT_LAZY_REFCOUNTS: u64 = 1 << 0;
+/// Autoclear feature bit: the bitmaps extension is consistent.
+pub const AUTOCLEAR_BITMAPS: u64 = 1 << 0;
 /// Header extension types.
 pub const EXT_END: u32 = 0;
 pub const EXT_BACKING_FORMAT: u32 = 0xe279_2aca;
@@ -131,6 +133,12 @@ impl Header {
         if compat & COMPAT_LAZY_REFCOUNTS != 0 {
             return Err(refuse(
                 "lazy refcounts are enabled; disable them with `qemu-img amend -o lazy_refcounts=off`",
+            ));
+        }
+        if autoclear & AUTOCLEAR_BITMAPS != 0 {
+            return Err(refuse(
+                "the image has persistent dirty bitmaps, which the writer does not update; \
+                 remove them with `qemu-img bitmap --remove`, or write into an overlay",
             ));
         }
         if nb_snapshots != 0 {

@@ -11,7 +11,7 @@
 //! original.
 //!
 //! Refused: dirty or corrupt images, lazy refcounts, external data files, extended L2 entries,
-//! unknown incompatible features, encryption, internal snapshots, shared clusters (refcount
+//! unknown incompatible features, encryption, internal snapshots, persistent dirty bitmaps, shared clusters (refcount
 //! other than 1), a refcount table or L1 table that would have to grow, and writes past the
 //! virtual size. Compressed clusters being replaced are handled: their host clusters' refcounts
 //! are decremented (they may stay above zero when other compressed clusters share them).

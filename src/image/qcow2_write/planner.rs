@@ -118,8 +118,7 @@ pub fn plan(path: &Path, guest: &[Write]) -> Result<HostPlan, Qcow2WriteError> {
         p.guest_cluster(*cluster, pieces)?;
     }
     if p.h.version >= 3 && p.h.autoclear != 0 {
-        // A writer that does not maintain what the autoclear bits describe (e.g. dirty bitmaps)
-        // must clear them.
+        // A writer must clear the autoclear bits it does not know (bitmaps are refused).
         p.set_u64(AUTOCLEAR_OFFSET, 0)?;
     }
     p.ensure_refblocks()?;
