@@ -5,6 +5,7 @@
 
 mod detect;
 mod qcow2;
+pub mod qcow2_write;
 mod raw;
 mod slice;
 
