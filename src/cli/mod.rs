@@ -72,10 +72,27 @@ pub fn main() -> i32 {
     }
 }
 
-/// Open a guest or print the one-line error and return the exit status to use.
+/// Open a guest or print the one-line error and return the exit status to use. Warns when an
+/// earlier `fix` or `undo` on the image was interrupted (the image may be half-patched).
 fn open_guest(image: &std::path::Path) -> Result<crate::guest::Guest, i32> {
+    warn_unfinished(image);
     crate::guest::Guest::open(image).map_err(|e| {
         eprintln!("pv2hvm: {e}");
         EXIT_UNREADABLE
     })
+}
+
+fn warn_unfinished(image: &std::path::Path) {
+    use crate::patch::journal::{self, Journal, State};
+    let path = journal::default_path(image);
+    if let Ok(Some(j)) = Journal::load(&path) {
+        if j.transactions.last().is_some_and(|t| t.state != State::Applied) {
+            eprintln!(
+                "pv2hvm: warning: an earlier fix or undo of {} was interrupted; run `pv2hvm undo` \
+                 or `pv2hvm fix --apply` to finish it (journal {})",
+                image.display(),
+                path.display()
+            );
+        }
+    }
 }
