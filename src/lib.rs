@@ -8,11 +8,13 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod fix;
 pub mod fs;
 pub mod guest;
 pub mod image;
 pub mod parse;
 pub mod partition;
+pub mod patch;
 pub mod probe;
 pub mod report;
 pub mod rules;

@@ -1,0 +1,2 @@
+//! The patch layer: turning a fix plan into writes on the image.
+pub mod materialize;
