@@ -89,10 +89,18 @@ fn edits_for(t: &Inittab, path: &str, line: usize, tty: &str, cx: &Context) -> V
             new,
         }];
     }
+    add_getty_like(t, path, line, tty, "ttyS0")
+}
+
+/// Insert after the getty on `from` at `line` the same getty on `to`, with a free id.
+pub fn add_getty_like(t: &Inittab, path: &str, line: usize, from: &str, to: &str) -> Vec<Edit> {
+    let Some(e) = t.entries.iter().find(|e| e.line == line) else {
+        return Vec::new();
+    };
     let Some(id) = free_id(t) else {
         return Vec::new();
     };
-    let Some(new) = retarget(e, tty, "ttyS0", Some(&id)) else {
+    let Some(new) = retarget(e, from, to, Some(&id)) else {
         return Vec::new();
     };
     vec![Edit::InsertLines {
