@@ -103,7 +103,26 @@ impl LineBuffer {
                 })
                 .collect()
         };
-        let crlf = !lines.is_empty() && lines.iter().all(|s| s.cr);
+        let mut lines = lines;
+        // The last line has no line ending of its own when the file lacks a final newline:
+        // it gets the file's if lines are added after it.
+        let terminated = if final_newline {
+            lines.len()
+        } else {
+            lines.len().saturating_sub(1)
+        };
+        let crlf = terminated > 0 && lines[..terminated].iter().all(|s| s.cr);
+        if !final_newline {
+            if let Some(last) = lines.last_mut() {
+                if last.cr {
+                    // A lone `\r` at the very end is content, not a line ending.
+                    if let Some(t) = last.text.as_mut() {
+                        t.push('\r');
+                    }
+                }
+                last.cr = crlf;
+            }
+        }
         LineBuffer {
             top: Vec::new(),
             lines,
@@ -428,5 +447,8 @@ mod tests {
         })
         .unwrap();
         assert_eq!(b.render(), "a\n");
+        for t in ["", "a", "a\n", "a\r\nb", "a\r\nb\r", "a\nb\r\n\n", "\n\n"] {
+            assert_eq!(LineBuffer::new(t).render(), t, "{t:?}");
+        }
     }
 }
