@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod fix;
 pub mod fs;
 pub mod guest;
 pub mod image;

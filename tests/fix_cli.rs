@@ -45,7 +45,8 @@ fn journal_of(img: &Path) -> PathBuf {
 
 /// Number of writes the journal of a complete apply recorded.
 fn recorded_writes(img: &Path) -> usize {
-    let j: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(journal_of(img)).unwrap()).unwrap();
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(journal_of(img)).unwrap()).unwrap();
     let t = &j["transactions"][0];
     let grows = t["len_after"] != t["len_before"];
     t["writes"].as_array().unwrap().len() + usize::from(grows)
@@ -69,7 +70,15 @@ fn crash_after_each_write(name: &str, target: &str) {
         std::fs::copy(&original, &img).unwrap();
         let p = img.to_str().unwrap();
         let k_s = k.to_string();
-        let (code, _, err) = run(&["fix", "--apply", "--target", target, "--fail-after-writes", &k_s, p]);
+        let (code, _, err) = run(&[
+            "fix",
+            "--apply",
+            "--target",
+            target,
+            "--fail-after-writes",
+            &k_s,
+            p,
+        ]);
         assert_eq!(code, 2, "{name} crash at {k}: {err}");
         assert!(err.contains(&format!("stopped after {k} writes")), "{err}");
         if k % 2 == 0 {
@@ -82,7 +91,11 @@ fn crash_after_each_write(name: &str, target: &str) {
         // undo (after recovering) gives back the original.
         let (code, out, err) = run(&["undo", p]);
         assert_eq!(code, 0, "{out}{err}");
-        assert_eq!(sha(&img), orig_sha, "{name}: undo after a crash at write {k}");
+        assert_eq!(
+            sha(&img),
+            orig_sha,
+            "{name}: undo after a crash at write {k}"
+        );
         assert!(!journal_of(&img).exists());
         std::fs::remove_file(&img).unwrap();
     }
@@ -106,7 +119,12 @@ fn a_second_fix_changes_nothing_and_undo_is_exact() {
     let p = img.to_str().unwrap();
     let (code, out, _) = run(&["fix", "--diff", "--target", "xen-hvm", p]);
     assert_eq!(code, 0);
-    assert!(out.contains("--- a/etc/inittab") || out.contains("--- a//etc/inittab") || out.contains("inittab"), "{out}");
+    assert!(
+        out.contains("--- a/etc/inittab")
+            || out.contains("--- a//etc/inittab")
+            || out.contains("inittab"),
+        "{out}"
+    );
     assert_eq!(sha(&img), orig, "--diff writes nothing");
     assert!(!journal_of(&img).exists());
     let (code, out, err) = run(&["fix", "--apply", "--target", "xen-hvm", p]);
@@ -130,8 +148,11 @@ fn undo_refuses_an_image_changed_since_the_fix() {
     let img = copy("ubuntu1404-pv.img", d.path());
     let p = img.to_str().unwrap();
     assert_eq!(run(&["fix", "--apply", "--target", "kvm", p]).0, 0);
-    let j: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(journal_of(&img)).unwrap()).unwrap();
-    let off = j["transactions"][0]["writes"][0]["offset"].as_u64().unwrap();
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(journal_of(&img)).unwrap()).unwrap();
+    let off = j["transactions"][0]["writes"][0]["offset"]
+        .as_u64()
+        .unwrap();
     patch(&img, off, b"\xff");
     let before = sha(&img);
     let (code, _, err) = run(&["undo", p]);
@@ -146,7 +167,10 @@ fn a_read_only_image_is_refused_before_anything_is_written() {
     let img = copy("centos6-pv.img", d.path());
     let before = sha(&img);
     let p = img.to_str().unwrap();
-    let immutable = Command::new("chattr").args(["+i", p]).status().is_ok_and(|s| s.success());
+    let immutable = Command::new("chattr")
+        .args(["+i", p])
+        .status()
+        .is_ok_and(|s| s.success());
     if !immutable {
         let mut perm = std::fs::metadata(&img).unwrap().permissions();
         std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o444);
@@ -173,11 +197,29 @@ fn a_dirty_journal_is_refused_before_anything_is_written() {
         .build(d.path());
     // A committed transaction left in the journal of the root filesystem (partition at 1 MiB).
     let fs = d.path().join("root.fs");
-    let blk: u64 = sh(&format!("debugfs -R 'bmap /etc/hostname 0' {}", fs.display())).trim().parse().unwrap();
+    let blk: u64 = sh(&format!(
+        "debugfs -R 'bmap /etc/hostname 0' {}",
+        fs.display()
+    ))
+    .trim()
+    .parse()
+    .unwrap();
     std::fs::write(d.path().join("blk"), vec![b'x'; 1024]).unwrap();
-    std::fs::write(d.path().join("cmds"), format!("jo\njw -b {blk} {}\njc\n", d.path().join("blk").display())).unwrap();
-    sh(&format!("debugfs -w -f {} {} >/dev/null", d.path().join("cmds").display(), fs.display()));
-    sh(&format!("dd if={} of={} bs=512 seek=2048 conv=notrunc status=none", fs.display(), img.display()));
+    std::fs::write(
+        d.path().join("cmds"),
+        format!("jo\njw -b {blk} {}\njc\n", d.path().join("blk").display()),
+    )
+    .unwrap();
+    sh(&format!(
+        "debugfs -w -f {} {} >/dev/null",
+        d.path().join("cmds").display(),
+        fs.display()
+    ));
+    sh(&format!(
+        "dd if={} of={} bs=512 seek=2048 conv=notrunc status=none",
+        fs.display(),
+        img.display()
+    ));
     let before = sha(&img);
     let (code, out, err) = run(&["fix", "--apply", "--target", "kvm", img.to_str().unwrap()]);
     assert_eq!(code, 2, "{out}{err}");
@@ -192,14 +234,33 @@ fn output_overlay_leaves_the_evidence_untouched() {
     let img = copy("multipart-mbr.img", d.path());
     let before = sha(&img);
     let overlay = d.path().join("fixed.qcow2");
-    let (code, out, err) = run(&["fix", "--target", "kvm", "--output", overlay.to_str().unwrap(), img.to_str().unwrap()]);
+    let (code, out, err) = run(&[
+        "fix",
+        "--target",
+        "kvm",
+        "--output",
+        overlay.to_str().unwrap(),
+        img.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(sha(&img), before, "the original is evidence: untouched");
     assert!(!journal_of(&img).exists());
-    let (code, out, _) = run(&["check", "--target", "kvm", "--format", "json", overlay.to_str().unwrap()]);
+    let (code, out, _) = run(&[
+        "check",
+        "--target",
+        "kvm",
+        "--format",
+        "json",
+        overlay.to_str().unwrap(),
+    ]);
     assert!(code == 0 || code == 1);
     let j: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let safe_left: Vec<_> = j["findings"].as_array().unwrap().iter().filter(|f| f["fix"]["kind"] == "safe").collect();
+    let safe_left: Vec<_> = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["fix"]["kind"] == "safe")
+        .collect();
     assert!(safe_left.is_empty(), "{safe_left:?}");
     sh(&format!("qemu-img check -q {}", overlay.display()));
     let info = sh(&format!("qemu-img info {}", overlay.display()));

@@ -48,7 +48,9 @@ pub struct UndoArgs {
 }
 
 fn journal_path(image: &Path, given: &Option<PathBuf>) -> PathBuf {
-    given.clone().unwrap_or_else(|| journal::default_path(image))
+    given
+        .clone()
+        .unwrap_or_else(|| journal::default_path(image))
 }
 
 /// The timestamp stamped on changed inodes: SOURCE_DATE_EPOCH when set (reproducible runs).
@@ -69,7 +71,10 @@ fn fail(e: impl std::fmt::Display) -> i32 {
 }
 
 fn manual_steps(findings: &[Finding]) -> Vec<&Finding> {
-    findings.iter().filter(|f| !matches!(f.fix, Fix::Safe(_))).collect()
+    findings
+        .iter()
+        .filter(|f| !matches!(f.fix, Fix::Safe(_)))
+        .collect()
 }
 
 fn print_manual(findings: &[Finding]) {
@@ -77,7 +82,10 @@ fn print_manual(findings: &[Finding]) {
     if manual.is_empty() {
         return;
     }
-    println!("\nNot fixed automatically ({}): do these by hand", manual.len());
+    println!(
+        "\nNot fixed automatically ({}): do these by hand",
+        manual.len()
+    );
     for f in manual {
         let step = match &f.fix {
             Fix::Manual(s) | Fix::Unsafe(s) | Fix::Safe(s) => s,
@@ -88,7 +96,10 @@ fn print_manual(findings: &[Finding]) {
 
 fn confirm(image: &Path) -> bool {
     if !std::io::stdin().is_terminal() {
-        println!("\n(plan only: re-run with --apply to change {}, or --output OVERLAY.qcow2)", image.display());
+        println!(
+            "\n(plan only: re-run with --apply to change {}, or --output OVERLAY.qcow2)",
+            image.display()
+        );
         return false;
     }
     print!("\nApply these changes to {}? [y/N] ", image.display());
@@ -123,7 +134,7 @@ pub fn run(a: FixArgs) -> i32 {
     let plan = fix::plan(&cx, &findings);
     print!("{}", fix::diff::unified(&plan));
     for s in &plan.skipped {
-        println!("skipped {} in {}: {}", s.0, s.1, s.2);
+        println!("skipped {} in {}: {}", s.code, s.path, s.reason);
     }
     print_manual(&findings);
     if plan.files.is_empty() {
@@ -147,7 +158,13 @@ pub fn run(a: FixArgs) -> i32 {
     drop(guest);
     let result = match &a.output {
         Some(out) => qcow2_write::create_overlay(&image, out, &writes)
-            .map(|()| println!("\nwrote the changes to {} (backed by {})", out.display(), image.display()))
+            .map(|()| {
+                println!(
+                    "\nwrote the changes to {} (backed by {})",
+                    out.display(),
+                    image.display()
+                )
+            })
             .map_err(|e| e.to_string()),
         None => {
             let mut l = locked.take().expect("locked above");
@@ -205,8 +222,14 @@ fn reaudit(image: &Path, audit: &AuditArgs) -> i32 {
     let cx = Context::new(&guest, audit.target);
     let sel = audit.selection().unwrap_or_default();
     let left = rules::run(&cx, &sel);
-    let fixable = left.iter().filter(|f| matches!(f.fix, Fix::Safe(_))).count();
-    println!("\nafter the fix: {}", verdict(audit.target, &Counts::of(&left)));
+    let fixable = left
+        .iter()
+        .filter(|f| matches!(f.fix, Fix::Safe(_)))
+        .count();
+    println!(
+        "\nafter the fix: {}",
+        verdict(audit.target, &Counts::of(&left))
+    );
     if fixable > 0 {
         println!("{fixable} fixable findings remain (re-run pv2hvm fix)");
     }
@@ -224,7 +247,10 @@ pub fn undo(a: UndoArgs) -> i32 {
     l.fail_after(a.fail_after_writes);
     match l.undo() {
         Ok(n) => {
-            println!("restored {} to its state before {n} fix(es)", image.display());
+            println!(
+                "restored {} to its state before {n} fix(es)",
+                image.display()
+            );
             0
         }
         Err(e) => fail(e),

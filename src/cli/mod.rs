@@ -86,7 +86,10 @@ fn warn_unfinished(image: &std::path::Path) {
     use crate::patch::journal::{self, Journal, State};
     let path = journal::default_path(image);
     if let Ok(Some(j)) = Journal::load(&path) {
-        if j.transactions.last().is_some_and(|t| t.state != State::Applied) {
+        if j.transactions
+            .last()
+            .is_some_and(|t| t.state != State::Applied)
+        {
             eprintln!(
                 "pv2hvm: warning: an earlier fix or undo of {} was interrupted; run `pv2hvm undo` \
                  or `pv2hvm fix --apply` to finish it (journal {})",

@@ -123,6 +123,16 @@ impl Tree {
             .map(|(_, v)| *v)
     }
 
+    /// The volume holding `path` and the path inside that volume's filesystem (symlinks in the
+    /// directories followed, a final one not; the last component need not exist).
+    pub fn locate_path(&self, path: &str) -> Option<(usize, String)> {
+        let parts = self.resolve(path, false).ok()?;
+        self.mounts
+            .iter()
+            .find(|(mp, _)| parts.len() >= mp.len() && parts[..mp.len()] == mp[..])
+            .map(|(mp, v)| (*v, join(&parts[mp.len()..])))
+    }
+
     fn at(&self, path: &str, follow_last: bool) -> Result<(&dyn FileSystem, String), FsError> {
         let parts = self.resolve(path, follow_last)?;
         self.locate(&parts)

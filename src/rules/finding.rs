@@ -118,4 +118,6 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     pub fix: Fix,
+    /// The edits `pv2hvm fix` makes for a safe fix (empty for every other finding).
+    pub edits: Vec<super::edit::Edit>,
 }

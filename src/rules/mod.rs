@@ -6,6 +6,7 @@ pub mod boot;
 pub mod console;
 pub mod context;
 pub mod device;
+pub mod edit;
 pub mod finding;
 pub mod kernel;
 pub mod network;
@@ -13,6 +14,7 @@ pub mod registry;
 pub mod target;
 
 pub use context::Context;
+pub use edit::Edit;
 pub use finding::{Finding, Fix, Location, Severities, Severity, VolumeRef};
 pub use target::Target;
 
@@ -112,6 +114,24 @@ impl<'r> Emitter<'r> {
         text: Option<String>,
         fix: Fix,
     ) {
+        self.emit_with_edits(severity, location, message, text, fix, Vec::new());
+    }
+
+    /// Report a finding with the edits its safe fix makes (kept only when `fix` is safe).
+    pub fn emit_with_edits(
+        &mut self,
+        severity: Severity,
+        location: Location,
+        message: String,
+        text: Option<String>,
+        fix: Fix,
+        edits: Vec<Edit>,
+    ) {
+        let edits = if matches!(fix, Fix::Safe(_)) {
+            edits
+        } else {
+            Vec::new()
+        };
         self.findings.push(Finding {
             code: self.info.code,
             severity,
@@ -119,7 +139,22 @@ impl<'r> Emitter<'r> {
             location,
             text,
             fix,
+            edits,
         });
+    }
+
+    /// [`Emitter::emit_with_edits`] at the rule's severity for the target.
+    pub fn emit_edits(
+        &mut self,
+        location: Location,
+        message: String,
+        text: Option<String>,
+        fix: Fix,
+        edits: Vec<Edit>,
+    ) {
+        if let Some(s) = self.default_severity() {
+            self.emit_with_edits(s, location, message, text, fix, edits);
+        }
     }
 }
 

@@ -4,7 +4,7 @@ use crate::parse::grub_legacy::GrubDevice;
 use crate::partition::TableKind;
 use crate::rules::context::EntrySource;
 use crate::rules::{
-    lower, Area, Context, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
+    lower, Area, Context, Edit, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
 };
 
 pub const RULE: Rule = Rule {
@@ -69,7 +69,7 @@ fn check(cx: &Context, out: &mut Emitter) {
                     continue;
                 }
                 seen.push(line);
-                out.emit_as(
+                out.emit_with_edits(
                     entry_sev,
                     cx.at(&p.path, Some(line)),
                     format!(
@@ -81,6 +81,12 @@ fn check(cx: &Context, out: &mut Emitter) {
                     ),
                     Some(text.to_string()),
                     Fix::Safe(format!("replace {} with {disk}", d.raw)),
+                    vec![Edit::ReplaceInLine {
+                        path: p.path.clone(),
+                        line,
+                        old: d.raw.clone(),
+                        new: disk.clone(),
+                    }],
                 );
             }
         }
@@ -97,7 +103,7 @@ fn check(cx: &Context, out: &mut Emitter) {
         } else {
             lower(lower(sev))
         };
-        out.emit_as(
+        out.emit_with_edits(
             groot_sev,
             cx.at(&p.path, Some(groot.line)),
             format!(
@@ -107,6 +113,12 @@ fn check(cx: &Context, out: &mut Emitter) {
             ),
             Some(groot.text.clone()),
             Fix::Safe(format!("set # groot={disk}")),
+            vec![Edit::ReplaceInLine {
+                path: p.path.clone(),
+                line: groot.line,
+                old: d.raw.clone(),
+                new: disk.clone(),
+            }],
         );
     }
 }

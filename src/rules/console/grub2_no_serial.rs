@@ -1,8 +1,9 @@
 //! CON011: the live GRUB 2 config (or /etc/default/grub) does not put GRUB on the serial line.
 
+use crate::parse::grub2::Grub2Config;
 use crate::parse::grub_defaults::Assignment;
 use crate::rules::{
-    Area, Context, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
+    Area, Context, Edit, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
 };
 
 pub const RULE: Rule = Rule {
@@ -40,7 +41,8 @@ fn check(cx: &Context, out: &mut Emitter) {
     let outputs = doc.terminal_output.iter().chain(&doc.terminal);
     if !outputs.clone().any(|t| names_serial(&t.args)) {
         let last = outputs.last();
-        out.emit(
+        let edits = cfg_edits(doc, &p.path);
+        out.emit_edits(
             cx.at(&p.path, last.map(|t| t.line)),
             match last {
                 Some(t) => format!(
@@ -57,9 +59,83 @@ fn check(cx: &Context, out: &mut Emitter) {
                  `terminal_output serial console` to grub.cfg"
                     .into(),
             ),
+            edits,
         );
     }
     defaults(cx, out);
+}
+
+pub const SERIAL_COMMAND: &str = "serial --unit=0 --speed=115200";
+
+/// grub.cfg: every `terminal_input`/`terminal_output` line that does not name serial becomes
+/// `… serial console`; the `serial` command and missing terminal lines go at the top.
+fn cfg_edits(doc: &Grub2Config, path: &str) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    let mut top = Vec::new();
+    if doc.serial.is_empty() {
+        top.push(SERIAL_COMMAND.to_string());
+    }
+    for (cmds, name) in [
+        (&doc.terminal_input, "terminal_input"),
+        (&doc.terminal_output, "terminal_output"),
+    ] {
+        if cmds.is_empty() {
+            top.push(format!("{name} serial console"));
+        }
+        for t in cmds.iter().filter(|t| !names_serial(&t.args)) {
+            let body = t.text.trim_start();
+            // Only a line that is this one command (no `;`, no continuation) is rewritten.
+            if !body.starts_with(name) || body.contains([';', '\\', '#']) {
+                continue;
+            }
+            let indent = &t.text[..t.text.len() - body.len()];
+            edits.push(Edit::ReplaceLine {
+                path: path.to_string(),
+                line: t.line,
+                old: t.text.clone(),
+                new: format!("{indent}{name} serial console"),
+            });
+        }
+    }
+    if !top.is_empty() {
+        edits.insert(
+            0,
+            Edit::InsertLines {
+                path: path.to_string(),
+                after_line: 0,
+                lines: top,
+            },
+        );
+    }
+    edits
+}
+
+/// The whole assignment `KEY="value"` replacing `a` (keeping `export` and indentation).
+fn assignment_line(a: &Assignment, key: &str, value: &str) -> Option<Edit> {
+    if a.end_line != a.line {
+        return None;
+    }
+    let body = a.text.trim_start();
+    let indent = &a.text[..a.text.len() - body.len()];
+    let export = if a.exported { "export " } else { "" };
+    Some(Edit::ReplaceLine {
+        path: String::new(),
+        line: a.line,
+        old: a.text.clone(),
+        new: format!("{indent}{export}{key}=\"{value}\""),
+    })
+}
+
+fn with_path(e: Edit, p: &str) -> Edit {
+    match e {
+        Edit::ReplaceLine { line, old, new, .. } => Edit::ReplaceLine {
+            path: p.to_string(),
+            line,
+            old,
+            new,
+        },
+        other => other,
+    }
 }
 
 /// /etc/default/grub (and grub.d, /etc/sysconfig/grub): the effective GRUB_TERMINAL (which
@@ -79,6 +155,7 @@ fn defaults(cx: &Context, out: &mut Emitter) {
         }
     }
     let effective = terminal.or(output);
+    let serial_command = files.iter().rev().find_map(|p| p.doc.serial_command());
     if effective.is_some_and(|(_, a)| a.words().iter().any(|w| w.starts_with("serial"))) {
         return;
     }
@@ -99,7 +176,25 @@ fn defaults(cx: &Context, out: &mut Emitter) {
             "no GRUB_TERMINAL: grub-mkconfig writes a grub.cfg without a serial menu".to_string(),
         ),
     };
-    out.emit(
+    let mut edits = Vec::new();
+    let mut append = Vec::new();
+    let terminal_value = "serial console";
+    match effective.and_then(|(p, a)| {
+        assignment_line(a, "GRUB_TERMINAL", terminal_value).map(|e| with_path(e, p))
+    }) {
+        Some(e) => edits.push(e),
+        None => append.push(format!("GRUB_TERMINAL=\"{terminal_value}\"")),
+    }
+    if serial_command.is_none() {
+        append.push(format!("GRUB_SERIAL_COMMAND=\"{SERIAL_COMMAND}\""));
+    }
+    if !append.is_empty() {
+        edits.push(Edit::AppendLines {
+            path: path.to_string(),
+            lines: append,
+        });
+    }
+    out.emit_edits(
         cx.at(path, line),
         message,
         text,
@@ -108,5 +203,6 @@ fn defaults(cx: &Context, out: &mut Emitter) {
              GRUB_SERIAL_COMMAND=\"serial --unit=0 --speed=115200\""
                 .into(),
         ),
+        edits,
     );
 }

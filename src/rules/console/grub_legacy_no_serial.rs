@@ -1,7 +1,8 @@
 //! CON009: the live GRUB legacy config does not put its menu on the serial line.
 
+use crate::parse::grub_legacy::GrubLegacy;
 use crate::rules::{
-    Area, Context, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
+    Area, Context, Edit, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
 };
 
 pub const RULE: Rule = Rule {
@@ -43,7 +44,8 @@ fn check(cx: &Context, out: &mut Emitter) {
         (Some(_), Some(_)) => unreachable!("returned above"),
     };
     let line = doc.terminal.as_ref().or(doc.serial.as_ref());
-    out.emit(
+    let edits = edits(doc, &p.path, serial_terminal.is_some());
+    out.emit_edits(
         cx.at(&p.path, line.map(|d| d.line)),
         format!("{missing}: the GRUB menu is not shown on the serial console"),
         line.map(|d| d.text.clone()),
@@ -52,5 +54,53 @@ fn check(cx: &Context, out: &mut Emitter) {
              before the first title"
                 .into(),
         ),
+        edits,
     );
+}
+
+pub const SERIAL: &str = "serial --unit=0 --speed=115200";
+pub const TERMINAL: &str = "terminal --timeout=5 serial console";
+
+/// Add the missing `serial` line and a `terminal` line naming serial (replacing one that does
+/// not) before the first entry, and before Debian's automagic section, which update-grub
+/// rewrites.
+fn edits(doc: &GrubLegacy, path: &str, has_serial_terminal: bool) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    let mut lines = Vec::new();
+    if doc.serial.is_none() {
+        lines.push(SERIAL.to_string());
+    }
+    let mut anchors: Vec<usize> = doc.entries.first().map(|e| e.line).into_iter().collect();
+    anchors.extend(doc.automagic.as_ref().map(|a| a.begin_line));
+    if !has_serial_terminal {
+        match &doc.terminal {
+            Some(t) => {
+                // The serial line must come before the terminal line that uses it.
+                anchors.push(t.line);
+                let indent = &t.text[..t.text.len() - t.text.trim_start().len()];
+                edits.push(Edit::ReplaceLine {
+                    path: path.to_string(),
+                    line: t.line,
+                    old: t.text.clone(),
+                    new: format!("{indent}{TERMINAL}"),
+                });
+            }
+            None => lines.push(TERMINAL.to_string()),
+        }
+    }
+    if !lines.is_empty() {
+        let path = path.to_string();
+        edits.insert(
+            0,
+            match anchors.into_iter().min() {
+                Some(first) => Edit::InsertLines {
+                    path,
+                    after_line: first - 1,
+                    lines,
+                },
+                None => Edit::AppendLines { path, lines },
+            },
+        );
+    }
+    edits
 }

@@ -1,7 +1,7 @@
 //! CON010: a GRUB legacy config draws a splash image, which breaks its serial menu.
 
 use crate::rules::{
-    lower, Area, Context, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
+    lower, Area, Context, Edit, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
 };
 
 pub const RULE: Rule = Rule {
@@ -33,7 +33,7 @@ fn check(cx: &Context, out: &mut Emitter) {
             continue;
         };
         let is_live = live.as_deref() == Some(p.path.as_str());
-        out.emit_as(
+        out.emit_with_edits(
             if is_live { sev } else { lower(sev) },
             cx.at(&p.path, Some(d.line)),
             format!(
@@ -42,6 +42,10 @@ fn check(cx: &Context, out: &mut Emitter) {
             ),
             Some(d.text.clone()),
             Fix::Safe("comment out the splashimage line".into()),
+            vec![Edit::CommentOut {
+                path: p.path.clone(),
+                line: d.line,
+            }],
         );
     }
 }

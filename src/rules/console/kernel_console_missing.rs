@@ -1,7 +1,7 @@
 //! CON002: the default entry has no `console=` at all.
 
 use crate::rules::{
-    Area, Context, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
+    Area, Context, Edit, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
 };
 
 pub const RULE: Rule = Rule {
@@ -25,7 +25,7 @@ fn check(cx: &Context, out: &mut Emitter) {
     if e.cmdline.has("console") || e.cmdline.has_unexpanded() {
         return;
     }
-    out.emit(
+    out.emit_edits(
         cx.at(&e.config, Some(e.cmdline_line)),
         format!(
             "default entry \"{}\" sets no console: the kernel prints to VGA only",
@@ -33,5 +33,10 @@ fn check(cx: &Context, out: &mut Emitter) {
         ),
         Some(e.cmdline_text.clone()),
         Fix::Safe("append console=tty0 console=ttyS0,115200".into()),
+        vec![Edit::AppendToLine {
+            path: e.config.clone(),
+            line: e.cmdline_line,
+            text: "console=tty0 console=ttyS0,115200".into(),
+        }],
     );
 }

@@ -2,7 +2,7 @@
 
 use crate::parse::cmdline::{Cmdline, ConsoleKind};
 use crate::rules::{
-    Area, Context, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
+    Area, Context, Edit, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
 };
 
 pub const RULE: Rule = Rule {
@@ -46,7 +46,7 @@ fn check(cx: &Context, out: &mut Emitter) {
         } else {
             sev
         };
-        out.emit_as(
+        out.emit_with_edits(
             sev,
             cx.at(&e.config, Some(e.cmdline_line)),
             format!(
@@ -55,6 +55,11 @@ fn check(cx: &Context, out: &mut Emitter) {
             ),
             Some(e.cmdline_text.clone()),
             Fix::Safe("append console=ttyS0,115200 (keeping the other consoles)".into()),
+            vec![Edit::AppendToLine {
+                path: e.config.clone(),
+                line: e.cmdline_line,
+                text: "console=ttyS0,115200".into(),
+            }],
         );
     }
 }

@@ -1,7 +1,7 @@
 //! CON003: PV-only kernel arguments (`xencons=`, `earlyprintk=xen`).
 
 use crate::rules::{
-    Area, Context, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
+    Area, Context, Edit, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
 };
 
 pub const RULE: Rule = Rule {
@@ -21,6 +21,18 @@ grub-mkconfig or update-grub copies them into every entry. The fix removes them.
     check,
 };
 
+/// Remove each of `tokens` from `path`:`line`.
+fn remove(path: &str, line: usize, tokens: &[&str]) -> Vec<Edit> {
+    tokens
+        .iter()
+        .map(|t| Edit::RemoveToken {
+            path: path.to_string(),
+            line,
+            token: t.to_string(),
+        })
+        .collect()
+}
+
 fn check(cx: &Context, out: &mut Emitter) {
     for e in cx.boot_entries() {
         let args = e.cmdline.pv_only_args();
@@ -31,7 +43,8 @@ fn check(cx: &Context, out: &mut Emitter) {
             return;
         };
         let names: Vec<&str> = args.iter().map(|p| p.raw.as_str()).collect();
-        out.emit_as(
+        let edits = remove(&e.config, e.cmdline_line, &names);
+        out.emit_with_edits(
             sev,
             cx.at(&e.config, Some(e.cmdline_line)),
             format!(
@@ -41,6 +54,7 @@ fn check(cx: &Context, out: &mut Emitter) {
             ),
             Some(e.cmdline_text.clone()),
             Fix::Safe(format!("remove {}", names.join(" "))),
+            edits,
         );
     }
     for t in cx.template_cmdlines() {
@@ -49,7 +63,8 @@ fn check(cx: &Context, out: &mut Emitter) {
             continue;
         }
         let names: Vec<&str> = args.iter().map(|p| p.raw.as_str()).collect();
-        out.emit(
+        let edits = remove(&t.path, t.line, &names);
+        out.emit_edits(
             cx.at(&t.path, Some(t.line)),
             format!(
                 "{}: {} only work under PV and are copied into new entries",
@@ -58,6 +73,7 @@ fn check(cx: &Context, out: &mut Emitter) {
             ),
             Some(t.text.clone()),
             Fix::Safe(format!("remove {}", names.join(" "))),
+            edits,
         );
     }
 }

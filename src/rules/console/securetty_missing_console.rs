@@ -2,7 +2,8 @@
 
 use crate::parse::cmdline::ConsoleKind;
 use crate::rules::{
-    Area, Context, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity, Target,
+    Area, Context, Edit, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
+    Target,
 };
 
 pub const RULE: Rule = Rule {
@@ -35,7 +36,7 @@ fn check(cx: &Context, out: &mut Emitter) {
     if s.doc.contains(&want) {
         return;
     }
-    out.emit(
+    out.emit_edits(
         cx.at(&s.path, None),
         format!(
             "{} does not list {want}: root cannot log in on the {} console",
@@ -43,5 +44,9 @@ fn check(cx: &Context, out: &mut Emitter) {
         ),
         None,
         Fix::Safe(format!("add a line {want} to {}", s.path)),
+        vec![Edit::AppendLines {
+            path: s.path.clone(),
+            lines: vec![want.clone()],
+        }],
     );
 }

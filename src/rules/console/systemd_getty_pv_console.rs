@@ -2,7 +2,7 @@
 
 use crate::guest::inventory::InitKind;
 use crate::rules::{
-    Area, Context, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
+    Area, Context, Edit, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
 };
 
 pub const RULE: Rule = Rule {
@@ -33,6 +33,7 @@ fn check(cx: &Context, out: &mut Emitter) {
         return;
     }
     let links = cx.getty_links();
+    let mut edited = false;
     for g in gettys
         .iter()
         .filter(|g| g.is_pv_console() && !g.follows_console)
@@ -44,7 +45,17 @@ fn check(cx: &Context, out: &mut Emitter) {
             .map(|l| l.link.target.clone())
             .unwrap_or_else(|| "serial-getty@.service".to_string());
         let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or(path);
-        out.emit(
+        // One ttyS0 getty is enough: only the first PV-console link gets the edit.
+        let edits = if edited {
+            Vec::new()
+        } else {
+            vec![Edit::CreateSymlink {
+                path: format!("{dir}/serial-getty@ttyS0.service"),
+                target: template.clone(),
+            }]
+        };
+        edited = true;
+        out.emit_edits(
             cx.at(path, None),
             format!(
                 "a getty is enabled on {} only and the default entry has no console=ttyS0: no login prompt on the {} console",
@@ -54,6 +65,7 @@ fn check(cx: &Context, out: &mut Emitter) {
             Fix::Safe(format!(
                 "enable serial-getty@ttyS0.service: symlink {dir}/serial-getty@ttyS0.service -> {template}"
             )),
+            edits,
         );
     }
 }

@@ -1,8 +1,9 @@
 //! CON004: GRUB's templates put `console=hvc0` (and no ttyS0) into every generated entry.
 
 use super::kernel_console_pv_only::pv_console_only;
+use crate::rules::context::TemplateCmdline;
 use crate::rules::{
-    Area, Context, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
+    Area, Context, Edit, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
 };
 
 pub const RULE: Rule = Rule {
@@ -27,7 +28,7 @@ fn check(cx: &Context, out: &mut Emitter) {
         let Some(dev) = pv_console_only(&t.cmdline) else {
             continue;
         };
-        out.emit(
+        out.emit_edits(
             cx.at(&t.path, Some(t.line)),
             format!(
                 "{}: console={dev} without ttyS0 is copied into every new boot entry",
@@ -35,6 +36,26 @@ fn check(cx: &Context, out: &mut Emitter) {
             ),
             Some(t.text.clone()),
             Fix::Safe("append console=ttyS0,115200 to the template".into()),
+            vec![append_to_template(&t, "console=ttyS0,115200")],
         );
+    }
+}
+
+/// The edit adding `text` at the end of a template command line: inside the quotes of
+/// `GRUB_CMDLINE_LINUX="…"`, at the end of Debian's `# kopt=` line.
+pub fn append_to_template(t: &TemplateCmdline, text: &str) -> Edit {
+    if t.key.starts_with('#') {
+        Edit::AppendToLine {
+            path: t.path.clone(),
+            line: t.line,
+            text: text.to_string(),
+        }
+    } else {
+        Edit::InsertInQuotedValue {
+            path: t.path.clone(),
+            line: t.line,
+            key: t.key.clone(),
+            text: text.to_string(),
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! CON006: upstart starts a login prompt on the PV console only.
 
 use crate::guest::inventory::InitKind;
+use crate::rules::context::parsed;
 use crate::rules::{
-    Area, Context, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
+    Area, Context, Edit, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
 };
 
 pub const RULE: Rule = Rule {
@@ -37,12 +38,20 @@ fn check(cx: &Context, out: &mut Emitter) {
         return;
     };
     let sev = cx.pv_console_severity(sev);
+    let mut edited = false;
     for g in gettys
         .iter()
         .filter(|g| g.is_pv_console() && !g.follows_console)
     {
         let Some(path) = &g.path else { continue };
-        out.emit_as(
+        // One ttyS0 job is enough: only the first PV-console job gets the edit.
+        let edits = if edited {
+            Vec::new()
+        } else {
+            copy_job(cx, path, &g.tty)
+        };
+        edited |= !edits.is_empty();
+        out.emit_with_edits(
             sev,
             cx.at(path, g.line),
             format!(
@@ -54,6 +63,20 @@ fn check(cx: &Context, out: &mut Emitter) {
                 "create /etc/init/ttyS0.conf from {path} with {} replaced by ttyS0",
                 g.tty
             )),
+            edits,
         );
     }
+}
+
+/// Create `ttyS0.conf` beside the job at `path`, its text with `tty` replaced by ttyS0.
+fn copy_job(cx: &Context, path: &str, tty: &str) -> Vec<Edit> {
+    let Some(text) = parsed::text(cx.guest.files(), path) else {
+        return Vec::new();
+    };
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    vec![Edit::CreateFile {
+        path: format!("{dir}/ttyS0.conf"),
+        content: text.replace(tty, "ttyS0"),
+        mode: 0o644,
+    }]
 }

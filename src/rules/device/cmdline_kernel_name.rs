@@ -4,7 +4,7 @@ use super::name_breaks_on;
 use crate::guest::fstab::Resolution;
 use crate::rules::context::BootEntry;
 use crate::rules::{
-    Area, Context, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
+    Area, Context, Edit, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
 };
 
 pub const RULE: Rule = Rule {
@@ -39,27 +39,64 @@ pub fn device_params(e: &BootEntry) -> Vec<(&'static str, String)> {
     v
 }
 
-fn fix_for(cx: &Context, e: &BootEntry, name: &str, value: &str) -> Fix {
-    let Resolution::Volume { volume, .. } = cx.resolve(value) else {
-        return Fix::Manual(format!(
-            "{value} is not in this image either; point {name}= at the right volume"
-        ));
+/// The edit replacing `name=…` on the entry's command line by `name=new`.
+fn replace_param(e: &BootEntry, name: &str, new: String) -> Vec<Edit> {
+    let Some(p) = e.cmdline.get(name) else {
+        return Vec::new();
     };
+    vec![Edit::ReplaceInLine {
+        path: e.config.clone(),
+        line: e.cmdline_line,
+        old: p.raw.clone(),
+        new: format!("{name}={new}"),
+    }]
+}
+
+fn fix_for(cx: &Context, e: &BootEntry, name: &str, value: &str) -> (Fix, Vec<Edit>) {
+    let Resolution::Volume { volume, .. } = cx.resolve(value) else {
+        return (
+            Fix::Manual(format!(
+                "{value} is not in this image either; point {name}= at the right volume"
+            )),
+            Vec::new(),
+        );
+    };
+    // DEV010 points the default entry's root= at the real root when this one is another
+    // volume: its edit wins.
+    let root_elsewhere =
+        name == "root" && e.is_live_default() && cx.guest.root.is_some_and(|r| r != volume);
     let vref = cx.volume_ref(volume);
     let partuuid = cx
         .volume(volume)
         .partition
         .as_ref()
         .and_then(|p| p.partuuid.clone());
-    match (vref.uuid, e.initrds.is_empty(), partuuid) {
-        (Some(u), false, _) => Fix::Safe(format!("replace {name}={value} with {name}=UUID={u}")),
-        (_, true, Some(p)) if name == "root" => Fix::Safe(format!(
-            "replace root={value} with root=PARTUUID={p} (no initramfs to resolve UUID=)"
-        )),
-        _ => Fix::Manual(format!(
-            "name the {name} device by UUID= and add an initramfs to the entry"
-        )),
-    }
+    let (fix, new) = match (vref.uuid, e.initrds.is_empty(), partuuid) {
+        (Some(u), false, _) => (
+            Fix::Safe(format!("replace {name}={value} with {name}=UUID={u}")),
+            format!("UUID={u}"),
+        ),
+        (_, true, Some(p)) if name == "root" => (
+            Fix::Safe(format!(
+                "replace root={value} with root=PARTUUID={p} (no initramfs to resolve UUID=)"
+            )),
+            format!("PARTUUID={p}"),
+        ),
+        _ => {
+            return (
+                Fix::Manual(format!(
+                    "name the {name} device by UUID= and add an initramfs to the entry"
+                )),
+                Vec::new(),
+            )
+        }
+    };
+    let edits = if root_elsewhere {
+        Vec::new()
+    } else {
+        replace_param(e, name, new)
+    };
+    (fix, edits)
 }
 
 fn check(cx: &Context, out: &mut Emitter) {
@@ -71,12 +108,14 @@ fn check(cx: &Context, out: &mut Emitter) {
             let Some(sev) = out.entry_severity(e) else {
                 return;
             };
-            out.emit_as(
+            let (fix, edits) = fix_for(cx, e, name, &value);
+            out.emit_with_edits(
                 sev,
                 cx.at(&e.config, Some(e.cmdline_line)),
                 format!("entry \"{}\": {name}={value}: {why}", e.title),
                 Some(e.cmdline_text.clone()),
-                fix_for(cx, e, name, &value),
+                fix,
+                edits,
             );
         }
     }

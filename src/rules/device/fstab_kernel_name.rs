@@ -3,7 +3,7 @@
 use super::{name_breaks_on, optional_mount};
 use crate::guest::fstab::Resolution;
 use crate::rules::{
-    Area, Context, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
+    Area, Context, Edit, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
 };
 
 pub const RULE: Rule = Rule {
@@ -31,9 +31,18 @@ fn check(cx: &Context, out: &mut Emitter) {
         let Some(why) = name_breaks_on(&e.entry.spec, cx.target) else {
             continue;
         };
+        let mut edits = Vec::new();
         let fix = match &e.resolution {
             Resolution::Volume { volume, .. } => match cx.volume_ref(*volume).uuid {
-                Some(u) => Fix::Safe(format!("replace {} with UUID={u}", e.entry.spec)),
+                Some(u) => {
+                    edits.push(Edit::ReplaceInLine {
+                        path: fstab.path.clone(),
+                        line: e.entry.line,
+                        old: e.entry.spec.clone(),
+                        new: format!("UUID={u}"),
+                    });
+                    Fix::Safe(format!("replace {} with UUID={u}", e.entry.spec))
+                }
                 None => Fix::Manual(format!(
                     "give the volume at {} a UUID (mkswap/tune2fs) and mount it by UUID=",
                     e.entry.spec
@@ -55,12 +64,13 @@ fn check(cx: &Context, out: &mut Emitter) {
         } else {
             format!("{} will not be mounted", e.entry.mountpoint)
         };
-        out.emit_as(
+        out.emit_with_edits(
             sev,
             cx.at(&fstab.path, Some(e.entry.line)),
             format!("{why}: {what}"),
             Some(e.entry.text.clone()),
             fix,
+            edits,
         );
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::guest::fstab::Resolution;
 use crate::rules::{
-    Area, Context, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
+    Area, Context, Edit, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
 };
 
 pub const RULE: Rule = Rule {
@@ -42,11 +42,45 @@ fn mismatch(cx: &Context, value: &str, root: usize) -> Option<String> {
     }
 }
 
-fn fix(cx: &Context, root: usize, value: &str) -> Fix {
-    match cx.volume_ref(root).uuid {
-        Some(u) => Fix::Safe(format!("replace root={value} with root=UUID={u}")),
-        None => Fix::Manual("set root= to the volume that holds /etc/fstab".into()),
-    }
+/// The fix naming the real root: UUID= where an initramfs resolves it (`initrd`), else
+/// PARTUUID=, with the edit of `raw` (the root= parameter as written) on `path`:`line`.
+fn fix(
+    cx: &Context,
+    root: usize,
+    value: &str,
+    initrd: bool,
+    (path, line, raw): (&str, usize, &str),
+) -> (Fix, Vec<Edit>) {
+    let partuuid = cx
+        .volume(root)
+        .partition
+        .as_ref()
+        .and_then(|p| p.partuuid.clone());
+    let (fix, new) = match (cx.volume_ref(root).uuid, initrd, partuuid) {
+        (Some(u), true, _) => (
+            Fix::Safe(format!("replace root={value} with root=UUID={u}")),
+            format!("root=UUID={u}"),
+        ),
+        (_, false, Some(p)) => (
+            Fix::Safe(format!(
+                "replace root={value} with root=PARTUUID={p} (no initramfs to resolve UUID=)"
+            )),
+            format!("root=PARTUUID={p}"),
+        ),
+        _ => {
+            return (
+                Fix::Manual("set root= to the volume that holds /etc/fstab".into()),
+                Vec::new(),
+            )
+        }
+    };
+    let edit = Edit::ReplaceInLine {
+        path: path.to_string(),
+        line,
+        old: raw.to_string(),
+        new,
+    };
+    (fix, vec![edit])
 }
 
 fn check(cx: &Context, out: &mut Emitter) {
@@ -55,11 +89,14 @@ fn check(cx: &Context, out: &mut Emitter) {
         if let Some(p) = e.cmdline.root() {
             let value = p.value_str();
             if let Some(why) = mismatch(cx, value, root) {
-                out.emit(
+                let at = (e.config.as_str(), e.cmdline_line, p.raw.as_str());
+                let (fix, edits) = fix(cx, root, value, !e.initrds.is_empty(), at);
+                out.emit_edits(
                     cx.at(&e.config, Some(e.cmdline_line)),
                     format!("default entry \"{}\": {why}", e.title),
                     Some(e.cmdline_text.clone()),
-                    fix(cx, root, value),
+                    fix,
+                    edits,
                 );
             }
         }
@@ -67,7 +104,10 @@ fn check(cx: &Context, out: &mut Emitter) {
     for t in cx.template_cmdlines() {
         let Some(p) = t.cmdline.root() else { continue };
         if let Some(why) = mismatch(cx, p.value_str(), root) {
-            out.emit_as(
+            // Generated entries get an initramfs (update-grub, grub-mkconfig).
+            let at = (t.path.as_str(), t.line, p.raw.as_str());
+            let (fix, edits) = fix(cx, root, p.value_str(), true, at);
+            out.emit_with_edits(
                 Severity::Warning,
                 cx.at(&t.path, Some(t.line)),
                 format!(
@@ -75,7 +115,8 @@ fn check(cx: &Context, out: &mut Emitter) {
                     t.key
                 ),
                 Some(t.text.clone()),
-                fix(cx, root, p.value_str()),
+                fix,
+                edits,
             );
         }
     }

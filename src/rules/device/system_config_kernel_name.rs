@@ -6,7 +6,8 @@ use crate::guest::fstab::Resolution;
 use crate::parse::{crypttab, device_map, mdadm, resume};
 use crate::rules::context::parsed;
 use crate::rules::{
-    Area, Context, Emitter, Fix, FixAvailability, Location, Rule, RuleInfo, Severities, Severity,
+    Area, Context, Edit, Emitter, Fix, FixAvailability, Location, Rule, RuleInfo, Severities,
+    Severity,
 };
 
 pub const RULE: Rule = Rule {
@@ -29,20 +30,43 @@ DEVICE partitions.",
     check,
 };
 
-fn uuid_fix(cx: &Context, spec: &str) -> Fix {
+/// The fix for `spec` on `line` of `path`: UUID= of the volume it names, with its edit.
+fn uuid_fix(cx: &Context, spec: &str, path: &str, line: usize) -> (Fix, Vec<Edit>) {
     match cx.resolve(spec) {
         Resolution::Volume { volume, .. } => match cx.volume_ref(volume).uuid {
-            Some(u) => Fix::Safe(format!("replace {spec} with UUID={u}")),
-            None => Fix::Manual(format!("name {spec} by UUID=")),
+            Some(u) => (
+                Fix::Safe(format!("replace {spec} with UUID={u}")),
+                vec![Edit::ReplaceInLine {
+                    path: path.to_string(),
+                    line,
+                    old: spec.to_string(),
+                    new: format!("UUID={u}"),
+                }],
+            ),
+            None => (Fix::Manual(format!("name {spec} by UUID=")), Vec::new()),
         },
-        _ => Fix::Manual(format!(
-            "{spec} is not in this image; name the right volume by UUID="
-        )),
+        _ => (
+            Fix::Manual(format!(
+                "{spec} is not in this image; name the right volume by UUID="
+            )),
+            Vec::new(),
+        ),
     }
 }
 
 fn emit(out: &mut Emitter, sev: Severity, at: Location, msg: String, text: String, fix: Fix) {
     out.emit_as(sev, at, msg, Some(text), fix);
+}
+
+fn emit_fix(
+    out: &mut Emitter,
+    sev: Severity,
+    at: Location,
+    msg: String,
+    text: String,
+    (fix, edits): (Fix, Vec<Edit>),
+) {
+    out.emit_with_edits(sev, at, msg, Some(text), fix, edits);
 }
 
 fn check(cx: &Context, out: &mut Emitter) {
@@ -52,13 +76,13 @@ fn check(cx: &Context, out: &mut Emitter) {
         for e in &p.doc.entries {
             if let Some(why) = name_breaks_on(&e.device_spec, t) {
                 let msg = format!("crypttab {}: {why}", e.name);
-                emit(
+                emit_fix(
                     out,
                     Severity::Error,
                     cx.at(&p.path, Some(e.line)),
                     msg,
                     e.text.clone(),
-                    uuid_fix(cx, &e.device_spec),
+                    uuid_fix(cx, &e.device_spec, &p.path, e.line),
                 );
             }
         }
@@ -67,13 +91,13 @@ fn check(cx: &Context, out: &mut Emitter) {
         if let Some(r) = &p.doc.resume {
             if let Some(why) = name_breaks_on(&r.spec, t) {
                 let msg = format!("RESUME={}: {why}", r.spec);
-                emit(
+                emit_fix(
                     out,
                     Severity::Warning,
                     cx.at(&p.path, Some(r.line)),
                     msg,
                     r.text.clone(),
-                    uuid_fix(cx, &r.spec),
+                    uuid_fix(cx, &r.spec, &p.path, r.line),
                 );
             }
         }

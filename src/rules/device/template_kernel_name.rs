@@ -3,7 +3,7 @@
 
 use super::name_breaks_on;
 use crate::rules::{
-    Area, Context, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
+    Area, Context, Edit, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
 };
 
 pub const RULE: Rule = Rule {
@@ -34,10 +34,21 @@ fn check(cx: &Context, out: &mut Emitter) {
             let Some(why) = name_breaks_on(&value, cx.target) else {
                 continue;
             };
+            let raw = p.map(|p| p.raw.clone()).unwrap_or_default();
+            let mut edits = Vec::new();
             let fix = match cx.resolve(&value) {
                 crate::guest::fstab::Resolution::Volume { volume, .. } => {
                     match cx.volume_ref(volume).uuid {
                         Some(u) => {
+                            // DEV010 points a root= naming another volume at the real root.
+                            if !(name == "root" && cx.guest.root.is_some_and(|r| r != volume)) {
+                                edits.push(Edit::ReplaceInLine {
+                                    path: t.path.clone(),
+                                    line: t.line,
+                                    old: raw.clone(),
+                                    new: format!("{name}=UUID={u}"),
+                                });
+                            }
                             Fix::Safe(format!("replace {name}={value} with {name}=UUID={u}"))
                         }
                         None => Fix::Manual(format!("name the {name} device by UUID=")),
@@ -47,11 +58,12 @@ fn check(cx: &Context, out: &mut Emitter) {
                     "{value} is not in this image; set {name}= to the UUID of the right volume"
                 )),
             };
-            out.emit(
+            out.emit_edits(
                 cx.at(&t.path, Some(t.line)),
                 format!("{}: {name}={value}: {why}", t.key),
                 Some(t.text.clone()),
                 fix,
+                edits,
             );
         }
     }

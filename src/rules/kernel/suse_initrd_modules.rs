@@ -3,7 +3,7 @@
 use crate::parse::sysconfig_kernel;
 use crate::rules::context::parsed;
 use crate::rules::{
-    Area, Context, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
+    Area, Context, Edit, Emitter, Fix, FixAvailability, Rule, RuleInfo, Severities, Severity,
 };
 
 pub const RULE: Rule = Rule {
@@ -52,7 +52,7 @@ fn check(cx: &Context, out: &mut Emitter) {
         return;
     }
     let names: Vec<&str> = xen.iter().map(|m| m.module.as_str()).collect();
-    out.emit(
+    out.emit_edits(
         cx.at(&p.path, Some(first.line)),
         format!(
             "INITRD_MODULES has {} and no driver for the {} disk",
@@ -61,5 +61,11 @@ fn check(cx: &Context, out: &mut Emitter) {
         ),
         None,
         Fix::Safe(format!("add {} to INITRD_MODULES", wanted.join(" "))),
+        vec![Edit::InsertInQuotedValue {
+            path: p.path.clone(),
+            line: first.line,
+            key: "INITRD_MODULES".into(),
+            text: wanted.join(" "),
+        }],
     );
 }

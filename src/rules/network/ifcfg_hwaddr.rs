@@ -1,7 +1,7 @@
 //! NET002: an `ifcfg-*` network script is tied to a MAC address.
 
 use super::MAC_BINDING;
-use crate::rules::{Area, Context, Emitter, Fix, FixAvailability, Rule, RuleInfo};
+use crate::rules::{Area, Context, Edit, Emitter, Fix, FixAvailability, Rule, RuleInfo};
 
 pub const RULE: Rule = Rule {
     info: RuleInfo {
@@ -36,11 +36,15 @@ fn check(cx: &Context, out: &mut Emitter) {
             } else {
                 "forces onto the NIC the"
             };
-            out.emit(
+            out.emit_edits(
                 cx.at(&file.path, Some(a.line)),
                 format!("{key}= {what} MAC {}", a.value.trim()),
                 Some(a.text.clone()),
                 Fix::Safe(format!("comment out {key}=")),
+                vec![Edit::CommentOut {
+                    path: file.path.clone(),
+                    line: a.line,
+                }],
             );
         }
     }

@@ -1,7 +1,7 @@
 //! NET001: a udev rule pins an interface name to a MAC address.
 
 use super::MAC_BINDING;
-use crate::rules::{Area, Context, Emitter, Fix, FixAvailability, Rule, RuleInfo};
+use crate::rules::{Area, Context, Edit, Emitter, Fix, FixAvailability, Rule, RuleInfo};
 
 pub const RULE: Rule = Rule {
     info: RuleInfo {
@@ -32,7 +32,7 @@ fn check(cx: &Context, out: &mut Emitter) {
                 .find(|r| r.line == b.line)
                 .map(|r| r.text.clone());
             let xen = if b.xen_mac { " (a Xen MAC)" } else { "" };
-            out.emit(
+            out.emit_edits(
                 cx.at(&file.path, Some(b.line)),
                 format!(
                     "{} is bound to MAC {}{xen}: a NIC with another MAC gets another name",
@@ -40,6 +40,10 @@ fn check(cx: &Context, out: &mut Emitter) {
                 ),
                 text,
                 Fix::Safe("comment the rule out".into()),
+                vec![Edit::CommentOut {
+                    path: file.path.clone(),
+                    line: b.line,
+                }],
             );
         }
     }
