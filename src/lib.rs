@@ -18,3 +18,4 @@ pub mod patch;
 pub mod probe;
 pub mod report;
 pub mod rules;
+pub mod scan;

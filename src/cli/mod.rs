@@ -8,6 +8,7 @@ mod explain;
 mod files;
 mod fix;
 mod inspect;
+mod scan;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -42,6 +43,9 @@ enum Command {
     Fix(fix::FixArgs),
     /// Restore an image to its state before the journaled fixes, byte for byte.
     Undo(fix::UndoArgs),
+    /// Audit every disk image under some directories in parallel: one record per file
+    /// (human table, JSONL or SARIF), with a cache, a comparison with a previous run and shards.
+    Scan(scan::Args),
 }
 
 /// Arguments naming an image.
@@ -69,6 +73,7 @@ pub fn main() -> i32 {
         Command::Explain(a) => explain::run(a),
         Command::Fix(a) => fix::run(a),
         Command::Undo(a) => fix::undo(a),
+        Command::Scan(a) => scan::run(a),
     }
 }
 
