@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dep {
     pub path: String,
-    #[serde(flatten)]
     pub stamp: Stamp,
 }
 
@@ -90,8 +89,9 @@ impl Cache {
         self.entries.is_empty()
     }
 
-    /// The cached record of `path` if its stamp and every dependency's are unchanged.
-    pub fn lookup(&self, path: &str, stamp: Stamp) -> Option<Record> {
+    /// The cached record of `path` (and its dependencies) if its stamp and every dependency's
+    /// are unchanged.
+    pub fn lookup(&self, path: &str, stamp: Stamp) -> Option<(Record, Vec<Dep>)> {
         let (s, deps, rec) = self.entries.get(path)?;
         if *s != stamp
             || deps
@@ -104,7 +104,7 @@ impl Cache {
         r.cached = true;
         r.bytes_read = 0;
         r.change = None;
-        Some(r)
+        Some((r, deps.clone()))
     }
 }
 

@@ -73,16 +73,19 @@ fn audit_item(index: usize, item: &Item, cfg: &AuditConfig, cache: &Cache) -> Ou
         cacheable,
     };
     match &item.found {
-        Found::Skip(reason) => done(
-            Record::skipped(path, stamp, target, reason.clone()),
-            vec![],
-            true,
-        ),
+        Found::Skip(reason) => match cache.lookup(&path, stamp) {
+            Some((r, deps)) => done(r, deps, true),
+            None => done(
+                Record::skipped(path, stamp, target, reason.clone()),
+                vec![],
+                true,
+            ),
+        },
         Found::Fail(e) => done(Record::error(path, stamp, target, e.clone()), vec![], false),
         Found::Candidate { block_device } => {
             if !block_device {
-                if let Some(r) = cache.lookup(&path, stamp) {
-                    return done(r, vec![], true);
+                if let Some((r, deps)) = cache.lookup(&path, stamp) {
+                    return done(r, deps, true);
                 }
             }
             let result = catch_unwind(AssertUnwindSafe(|| {
@@ -147,7 +150,8 @@ fn audit_image(p: &Path, path: &str, stamp: Stamp, cfg: &AuditConfig) -> (Record
     let cx = Context::new(&guest, cfg.target);
     let findings = rules::run(&cx, &cfg.selection);
     r.set_findings(&findings);
-    r.problems = guest.problems.clone();
+    r.problems = guest.table.problems.clone();
+    r.problems.extend(guest.problems.iter().cloned());
     r.size = r.size.max(if format == crate::image::ImageFormat::Raw {
         guest.size
     } else {
