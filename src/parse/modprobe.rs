@@ -161,31 +161,7 @@ const OTHER_KEYWORDS: &[&str] = &[
 /// a line.
 pub fn parse(text: &str) -> ModprobeConf {
     let mut out = ModprobeConf::default();
-    let mut logical: Vec<(usize, String, String)> = Vec::new();
-    let mut pending: Option<(usize, String, String)> = None;
-    for (idx, raw) in text.lines().enumerate() {
-        let original = raw.strip_suffix('\r').unwrap_or(raw);
-        let (body, cont) = match original.trim_end().strip_suffix('\\') {
-            Some(b) => (b, true),
-            None => (original, false),
-        };
-        let entry = match pending.take() {
-            Some((l, mut t, mut b)) => {
-                t.push('\n');
-                t.push_str(original);
-                b.push(' ');
-                b.push_str(body);
-                (l, t, b)
-            }
-            None => (idx + 1, original.to_string(), body.to_string()),
-        };
-        if cont {
-            pending = Some(entry);
-        } else {
-            logical.push(entry);
-        }
-    }
-    logical.extend(pending);
+    let logical = super::text::logical_lines(text, " ");
     for (line, text, body) in logical {
         let trimmed = body.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {

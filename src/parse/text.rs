@@ -10,6 +10,37 @@ pub fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
         .map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
 }
 
+/// Physical lines joined where one ends in a backslash: (first line number, the original lines
+/// joined with `\n`, the body with each backslash dropped and the pieces joined by `joiner`).
+pub fn logical_lines(text: &str, joiner: &str) -> Vec<(usize, String, String)> {
+    let mut logical: Vec<(usize, String, String)> = Vec::new();
+    let mut pending: Option<(usize, String, String)> = None;
+    for (idx, raw) in text.lines().enumerate() {
+        let original = raw.strip_suffix('\r').unwrap_or(raw);
+        let (body, cont) = match original.trim_end().strip_suffix('\\') {
+            Some(b) => (b, true),
+            None => (original, false),
+        };
+        let entry = match pending.take() {
+            Some((l, mut t, mut b)) => {
+                t.push('\n');
+                t.push_str(original);
+                b.push_str(joiner);
+                b.push_str(body);
+                (l, t, b)
+            }
+            None => (idx + 1, original.to_string(), body.to_string()),
+        };
+        if cont {
+            pending = Some(entry);
+        } else {
+            logical.push(entry);
+        }
+    }
+    logical.extend(pending);
+    logical
+}
+
 /// The original text of line `line` (1-based); empty when out of range.
 pub fn line_text(text: &str, line: usize) -> String {
     numbered_lines(text)

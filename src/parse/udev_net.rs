@@ -174,30 +174,7 @@ fn first_chars(s: &str) -> String {
 /// rule. A pair that cannot be read makes the line a problem (the pairs before it are kept).
 pub fn parse(text: &str) -> UdevRules {
     let mut out = UdevRules::default();
-    let mut logical: Vec<(usize, String, String)> = Vec::new();
-    let mut pending: Option<(usize, String, String)> = None;
-    for (idx, raw) in text.lines().enumerate() {
-        let original = raw.strip_suffix('\r').unwrap_or(raw);
-        let (body, cont) = match original.trim_end().strip_suffix('\\') {
-            Some(b) => (b, true),
-            None => (original, false),
-        };
-        let entry = match pending.take() {
-            Some((l, mut t, mut b)) => {
-                t.push('\n');
-                t.push_str(original);
-                b.push_str(body);
-                (l, t, b)
-            }
-            None => (idx + 1, original.to_string(), body.to_string()),
-        };
-        if cont {
-            pending = Some(entry);
-        } else {
-            logical.push(entry);
-        }
-    }
-    logical.extend(pending);
+    let logical = super::text::logical_lines(text, "");
     for (line, text, body) in logical {
         let trimmed = body.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
