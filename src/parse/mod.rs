@@ -4,6 +4,7 @@ pub mod cmdline;
 pub mod crypttab;
 pub mod device_map;
 pub mod devref;
+pub mod extlinux;
 pub mod fstab;
 pub mod grub2;
 pub mod grub_defaults;

@@ -102,6 +102,24 @@ fn file_lines(cx: &Context, e: &BootEntry) -> (Option<Line>, Vec<Line>) {
                 .collect();
             (kernel, initrds)
         }
+        EntrySource::Extlinux => {
+            let Some(l) = cx
+                .extlinux()
+                .iter()
+                .find(|p| p.path == e.config)
+                .and_then(|p| p.doc.labels.get(e.index))
+            else {
+                return (None, Vec::new());
+            };
+            let kernel = l.kernel.as_ref().map(|k| (k.line, k.text.clone()));
+            let at = l.append.as_ref().or(l.kernel.as_ref());
+            let initrds = l
+                .initrds
+                .iter()
+                .filter_map(|_| at.map(|d| (d.line, d.text.clone())))
+                .collect();
+            (kernel, initrds)
+        }
     }
 }
 

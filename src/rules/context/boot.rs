@@ -8,6 +8,7 @@ use crate::guest::tree::Mount;
 use crate::guest::volume::Volume;
 use crate::parse::bls::{self, BlsEntry};
 use crate::parse::cmdline::Cmdline;
+use crate::parse::extlinux::Extlinux;
 use crate::parse::grub2::{DefaultTarget, Grub2Config, MenuEntry, SearchKind};
 use crate::parse::grub_legacy::{DefaultEntry, Entry, GrubLegacy};
 use serde::Serialize;
@@ -19,6 +20,7 @@ pub enum EntrySource {
     GrubLegacy,
     Grub2,
     Bls,
+    Extlinux,
 }
 
 /// One bootable entry.
@@ -274,6 +276,46 @@ fn bls_entry(p: &Parsed<BlsEntry>, pos: usize, at: &Placement, live: bool) -> Op
         is_default: pos == 0,
         live,
     })
+}
+
+/// Entries of an extlinux/syslinux config. Paths without a leading `/` are relative to the
+/// config's own directory, as syslinux reads them.
+pub fn extlinux(p: &Parsed<Extlinux>, at: &Placement, live: bool) -> Vec<BootEntry> {
+    let own = (at.volume_of)(&p.path);
+    let dir = p.path.rsplit_once('/').map_or("", |(d, _)| d);
+    let place = |f: &str| {
+        if f.starts_with('/') {
+            at.guest_path(own, f)
+        } else {
+            Some(format!("{dir}/{f}"))
+        }
+    };
+    let default = p.doc.default_index();
+    p.doc
+        .labels
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let k = l.kernel.as_ref()?;
+            let line = l.append.as_ref().unwrap_or(k);
+            Some(BootEntry {
+                config: p.path.clone(),
+                source: EntrySource::Extlinux,
+                index: i,
+                title: l.name.clone(),
+                cmdline_line: line.line,
+                cmdline_text: line.text.clone(),
+                cmdline: l.cmdline(),
+                kernel_guest: place(&k.value),
+                kernel: Some(k.value.clone()),
+                initrds_guest: l.initrds.iter().map(|f| place(f)).collect(),
+                initrds: l.initrds.clone(),
+                xen_hypervisor: false,
+                is_default: Some(i) == default,
+                live,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ use crate::guest::inventory::{self, Inventory};
 use crate::guest::volume::Volume;
 use crate::guest::Guest;
 use crate::parse::bls::{self, BlsEntry};
+use crate::parse::extlinux::{self, Extlinux};
 use crate::parse::grub2::{self, Grub2Config};
 use crate::parse::grub_defaults::{self, GrubDefaults};
 use crate::parse::grub_legacy::{self, GrubLegacy};
@@ -33,6 +34,7 @@ pub struct Context<'g> {
     grub2: OnceCell<Vec<Parsed<Grub2Config>>>,
     bls: OnceCell<Vec<Parsed<BlsEntry>>>,
     grub_defaults: OnceCell<Vec<Parsed<GrubDefaults>>>,
+    extlinux: OnceCell<Vec<Parsed<Extlinux>>>,
     entries: OnceCell<Vec<BootEntry>>,
     initramfs: OnceCell<kernel::InitramfsState>,
 }
@@ -49,6 +51,7 @@ impl<'g> Context<'g> {
             grub2: OnceCell::new(),
             bls: OnceCell::new(),
             grub_defaults: OnceCell::new(),
+            extlinux: OnceCell::new(),
             entries: OnceCell::new(),
             initramfs: OnceCell::new(),
         }
@@ -73,6 +76,19 @@ impl<'g> Context<'g> {
     pub fn grub2(&self) -> &[Parsed<Grub2Config>] {
         self.grub2
             .get_or_init(|| self.configs(BootConfigKind::Grub2, grub2::parse))
+    }
+
+    /// Every extlinux/syslinux config, once per real file.
+    pub fn extlinux(&self) -> &[Parsed<Extlinux>] {
+        self.extlinux.get_or_init(|| {
+            let mut v = self.configs(BootConfigKind::Extlinux, extlinux::parse);
+            for p in self.configs(BootConfigKind::Syslinux, extlinux::parse) {
+                if !v.iter().any(|q| q.path == p.path) {
+                    v.push(p);
+                }
+            }
+            v
+        })
     }
 
     /// Every BLS entry file.
@@ -131,6 +147,9 @@ impl<'g> Context<'g> {
         out.extend(boot::bls_entries(self.bls(), &at, bls_live));
         for p in self.grub_legacy() {
             out.extend(boot::grub_legacy(p, &at, is_live(&p.path)));
+        }
+        for p in self.extlinux() {
+            out.extend(boot::extlinux(p, &at, is_live(&p.path)));
         }
         // A live blscfg grub.cfg boots its BLS entries: its own menuentries are not the default.
         if bls_live {
