@@ -271,28 +271,10 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     fn tree_confs() -> Vec<PathBuf> {
-        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-            let Ok(rd) = std::fs::read_dir(dir) else {
-                return;
-            };
-            for e in rd.flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    walk(&p, out);
-                } else if p.extension().and_then(|x| x.to_str()) == Some("conf")
-                    && p.to_string_lossy().contains("/boot/loader/entries/")
-                {
-                    out.push(p);
-                }
-            }
-        }
-        let mut out = Vec::new();
-        walk(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/trees"),
-            &mut out,
-        );
-        out.sort();
-        out
+        crate::parse::text::corpus_tree_files(&|p: &Path| {
+            p.extension().and_then(|x| x.to_str()) == Some("conf")
+                && p.to_string_lossy().contains("/boot/loader/entries/")
+        })
     }
 
     #[test]

@@ -1444,26 +1444,9 @@ mod tests {
     }
 
     fn tree_cfgs() -> Vec<PathBuf> {
-        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-            let Ok(rd) = std::fs::read_dir(dir) else {
-                return;
-            };
-            for e in rd.flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    walk(&p, out);
-                } else if p.file_name().and_then(|n| n.to_str()) == Some("grub.cfg") {
-                    out.push(p);
-                }
-            }
-        }
-        let mut out = Vec::new();
-        walk(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/trees"),
-            &mut out,
-        );
-        out.sort();
-        out
+        crate::parse::text::corpus_tree_files(&|p: &Path| {
+            p.file_name().and_then(|n| n.to_str()) == Some("grub.cfg")
+        })
     }
 
     #[test]

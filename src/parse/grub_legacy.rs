@@ -809,29 +809,12 @@ mod tests {
 
     /// Every `menu.lst` / `grub.conf` under the project's corpus trees.
     fn corpus_tree_files() -> Vec<PathBuf> {
-        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-            let Ok(rd) = std::fs::read_dir(dir) else {
-                return;
-            };
-            for e in rd.flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    walk(&p, out);
-                } else if matches!(
-                    p.file_name().and_then(|n| n.to_str()),
-                    Some("menu.lst" | "grub.conf")
-                ) {
-                    out.push(p);
-                }
-            }
-        }
-        let mut out = Vec::new();
-        walk(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/trees"),
-            &mut out,
-        );
-        out.sort();
-        out
+        crate::parse::text::corpus_tree_files(&|p: &Path| {
+            matches!(
+                p.file_name().and_then(|n| n.to_str()),
+                Some("menu.lst" | "grub.conf")
+            )
+        })
     }
 
     #[test]

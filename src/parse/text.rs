@@ -98,6 +98,35 @@ pub fn noise(rounds: usize, alphabet: &[u8]) -> Vec<String> {
     out
 }
 
+/// Every file under the project's `corpus/trees` that `keep` accepts, sorted (for parser tests).
+#[cfg(test)]
+pub(crate) fn corpus_tree_files(
+    keep: &dyn Fn(&std::path::Path) -> bool,
+) -> Vec<std::path::PathBuf> {
+    fn walk(
+        dir: &std::path::Path,
+        keep: &dyn Fn(&std::path::Path) -> bool,
+        out: &mut Vec<std::path::PathBuf>,
+    ) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, keep, out);
+            } else if keep(&p) {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/trees");
+    walk(&root, keep, &mut out);
+    out.sort();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

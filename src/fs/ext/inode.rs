@@ -218,19 +218,9 @@ impl Inode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fs::ext::superblock::SUPERBLOCK_SIZE;
 
     fn sb() -> Superblock {
-        let mut b = vec![0u8; SUPERBLOCK_SIZE];
-        b[0x0..0x4].copy_from_slice(&64u32.to_le_bytes());
-        b[0x4..0x8].copy_from_slice(&1024u32.to_le_bytes());
-        b[0x14..0x18].copy_from_slice(&1u32.to_le_bytes());
-        b[0x20..0x24].copy_from_slice(&8192u32.to_le_bytes());
-        b[0x28..0x2C].copy_from_slice(&64u32.to_le_bytes());
-        b[0x38..0x3A].copy_from_slice(&0xEF53u16.to_le_bytes());
-        b[0x4C..0x50].copy_from_slice(&1u32.to_le_bytes());
-        b[0x58..0x5A].copy_from_slice(&256u16.to_le_bytes());
-        Superblock::parse(&b).unwrap()
+        Superblock::parse(&crate::fs::ext::superblock::test_bytes(64, 1024)).unwrap()
     }
 
     fn record() -> Vec<u8> {

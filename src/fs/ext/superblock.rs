@@ -465,20 +465,27 @@ pub fn without_recover_flag(sb: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A minimal valid superblock (1 KiB blocks, 256-byte inodes, one group) for unit tests.
+#[cfg(test)]
+pub(crate) fn test_bytes(inodes: u32, blocks: u32) -> Vec<u8> {
+    let mut b = vec![0u8; SUPERBLOCK_SIZE];
+    b[0x0..0x4].copy_from_slice(&inodes.to_le_bytes());
+    b[0x4..0x8].copy_from_slice(&blocks.to_le_bytes());
+    b[0x14..0x18].copy_from_slice(&1u32.to_le_bytes());
+    b[0x20..0x24].copy_from_slice(&8192u32.to_le_bytes());
+    b[0x28..0x2C].copy_from_slice(&inodes.to_le_bytes());
+    b[0x38..0x3A].copy_from_slice(&MAGIC.to_le_bytes());
+    b[0x4C..0x50].copy_from_slice(&1u32.to_le_bytes());
+    b[0x58..0x5A].copy_from_slice(&256u16.to_le_bytes());
+    b
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn minimal() -> Vec<u8> {
-        let mut b = vec![0u8; SUPERBLOCK_SIZE];
-        b[0x0..0x4].copy_from_slice(&128u32.to_le_bytes());
-        b[0x4..0x8].copy_from_slice(&1024u32.to_le_bytes());
-        b[0x20..0x24].copy_from_slice(&8192u32.to_le_bytes());
-        b[0x28..0x2C].copy_from_slice(&128u32.to_le_bytes());
-        b[0x38..0x3A].copy_from_slice(&MAGIC.to_le_bytes());
-        b[0x4C..0x50].copy_from_slice(&1u32.to_le_bytes());
-        b[0x58..0x5A].copy_from_slice(&256u16.to_le_bytes());
-        b
+        test_bytes(128, 1024)
     }
 
     #[test]
