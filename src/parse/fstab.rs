@@ -116,18 +116,12 @@ fn split_options(field: &str) -> Vec<String> {
 /// or a problem (some lines are both: an entry with a doubtful field also gets a problem).
 pub fn parse(text: &str) -> Fstab {
     let mut fstab = Fstab::default();
-    for (idx, raw) in text.lines().enumerate() {
-        let line = idx + 1;
-        let original = raw.strip_suffix('\r').unwrap_or(raw);
+    for (line, original) in super::text::numbered_lines(text) {
         let trimmed = original.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        let problem = |message: String| LineProblem {
-            line,
-            text: original.to_string(),
-            message,
-        };
+        let problem = |message: String| super::text::problem(line, original, message);
         let mut fields: Vec<&str> = trimmed.split_ascii_whitespace().collect();
         // A trailing `# comment` after the fields is tolerated (and not a field).
         if let Some(pos) = fields.iter().position(|f| f.starts_with('#')) {

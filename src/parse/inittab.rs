@@ -189,18 +189,12 @@ const ACTIONS: &[&str] = &[
 /// Parses inittab text. Blank lines and `#` comments are skipped.
 pub fn parse(text: &str) -> Inittab {
     let mut out = Inittab::default();
-    for (idx, raw) in text.lines().enumerate() {
-        let line = idx + 1;
-        let original = raw.strip_suffix('\r').unwrap_or(raw);
+    for (line, original) in super::text::numbered_lines(text) {
         let trimmed = original.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        let problem = |message: String| LineProblem {
-            line,
-            text: original.to_string(),
-            message,
-        };
+        let problem = |message: String| super::text::problem(line, original, message);
         let fields: Vec<&str> = trimmed.splitn(4, ':').collect();
         if fields.len() < 4 {
             out.problems.push(problem(format!(
