@@ -6,6 +6,10 @@ use super::Context;
 use crate::guest::inventory::kernels::Kernel;
 use crate::parse::initramfs::{self, Initramfs};
 use crate::parse::kconfig::{self, KConfig};
+use std::rc::Rc;
+
+/// A kernel config as cached by the context (`None`: the guest has none for that version).
+pub type CachedConfig = Option<Rc<Parsed<KConfig>>>;
 
 /// What was learned from reading an initramfs.
 #[derive(Debug)]
@@ -19,13 +23,21 @@ pub enum InitramfsState {
 }
 
 impl<'g> Context<'g> {
-    /// The parsed `/boot/config-VERSION`, if the guest has it.
-    pub fn kernel_config(&self, version: &str) -> Option<Parsed<KConfig>> {
-        parsed::file(
+    /// The parsed `/boot/config-VERSION`, if the guest has it; read once per audit.
+    pub fn kernel_config(&self, version: &str) -> Option<Rc<Parsed<KConfig>>> {
+        if let Some(c) = self.kernel_configs.borrow().get(version) {
+            return c.clone();
+        }
+        let c = parsed::file(
             self.guest.files(),
             &format!("/boot/config-{version}"),
             kconfig::parse,
         )
+        .map(Rc::new);
+        self.kernel_configs
+            .borrow_mut()
+            .insert(version.to_string(), c.clone());
+        c
     }
 
     /// `Some(why)` when kernel `version` only boots as a Xen PV guest (XenLinux): its config

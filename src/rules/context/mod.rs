@@ -37,6 +37,7 @@ pub struct Context<'g> {
     extlinux: OnceCell<Vec<Parsed<Extlinux>>>,
     entries: OnceCell<Vec<BootEntry>>,
     initramfs: OnceCell<kernel::InitramfsState>,
+    kernel_configs: std::cell::RefCell<std::collections::HashMap<String, kernel::CachedConfig>>,
 }
 
 impl<'g> Context<'g> {
@@ -54,6 +55,7 @@ impl<'g> Context<'g> {
             extlinux: OnceCell::new(),
             entries: OnceCell::new(),
             initramfs: OnceCell::new(),
+            kernel_configs: Default::default(),
         }
     }
 
